@@ -1,0 +1,23 @@
+"""ConvScope: an interactive visual explainer of convolutional neural networks.
+
+Navigation and the shared sidebar only; each page lives in pages/.
+"""
+from pathlib import Path
+
+import streamlit as st
+
+from explainer.device import configure_threads
+from ui.menu import PAGES
+from ui.sidebar import render_sidebar
+
+
+ROOT = Path(__file__).parent
+
+st.set_page_config(page_title="ConvScope", page_icon=":material/blur_on:", layout="wide")
+configure_threads()
+nav = st.navigation([
+    st.Page(file, title=title, icon=icon, url_path=path, default=(path == "home"))
+    for file, title, icon, path in PAGES if (ROOT / file).is_file()
+])
+render_sidebar()
+nav.run()

@@ -1,0 +1,47 @@
+"""Where tensors live: CUDA if there is one, else Apple's MPS, else the CPU."""
+from __future__ import annotations
+
+import functools
+import os
+
+import torch
+
+
+@functools.cache
+def best_device() -> torch.device:
+    """The fastest device this process can use. ``CONVSCOPE_DEVICE`` overrides it (e.g. ``cpu``)."""
+    forced = os.environ.get("CONVSCOPE_DEVICE")
+    if forced:
+        return torch.device(forced)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def cpu_count() -> int:
+    """Cores this process may really use (a container's CPU set, not the host's)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS
+        return max(1, os.cpu_count() or 1)
+
+
+@functools.cache
+def configure_threads() -> int:
+    """Size torch's intra-op pool to the cores we have; a 2-vCPU Space must not oversubscribe."""
+    n = int(os.environ.get("CONVSCOPE_THREADS", cpu_count()))
+    torch.set_num_threads(n)
+    return n
+
+
+def describe_device() -> str:
+    """One line for the sidebar: which device, and how many CPU threads torch uses."""
+    dev = best_device()
+    threads = configure_threads()
+    if dev.type == "cuda":
+        return f"CUDA · {torch.cuda.get_device_name(dev)}"
+    if dev.type == "mps":
+        return "Apple MPS"
+    return f"CPU · {threads} thread{'s' if threads != 1 else ''}"

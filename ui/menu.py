@@ -1,0 +1,9 @@
+"""The app's pages: (file, title, icon, url path). A page joins the menu when its file exists."""
+PAGES = [
+    ("pages/home.py", "Start here", ":material/home:", "home"),
+    ("pages/kernels.py", "Kernel playground", ":material/blur_on:", "kernels"),
+    ("pages/geometry.py", "Padding & stride", ":material/grid_on:", "geometry"),
+    ("pages/feature_maps.py", "Feature maps (VGG, ResNet)", ":material/layers:", "feature-maps"),
+    ("pages/mnist.py", "Live MNIST training", ":material/show_chart:", "mnist"),
+    ("pages/style_transfer.py", "Neural style transfer", ":material/palette:", "style-transfer"),
+]
