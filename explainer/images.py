@@ -48,7 +48,7 @@ def load_image(source, *, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     w, h = img.size
     if w * h > max_pixels:
         raise ImageError(
-            f"This image is {w}×{h} = {w * h / 1e6:.0f} megapixels; the limit is "
+            f"This image is too large: {w}×{h} = {w * h / 1e6:.0f} megapixels; the limit is "
             f"{max_pixels / 1e6:.0f} MP. Please use a smaller picture."
         )
     try:
