@@ -90,7 +90,8 @@ def _open(source) -> Image.Image:
         if isinstance(err, UnidentifiedImageError):
             raise ImageError("This file is not an image Pillow can read (PNG, JPEG, GIF, "
                              "BMP, WebP, TIFF…). Is it a renamed text or PDF file?") from err
-        raise ImageError(f"This image is too large to open safely ({err}).") from err
+        raise ImageError(f"This image is too large to open safely: its header claims far more than "
+                         f"the {MAX_PIXELS / 1e6:.0f} megapixels allowed (a 'decompression bomb'?).") from err
     except OSError as err:
         raise ImageError(f"The file could not be read as an image ({err}).") from err
 

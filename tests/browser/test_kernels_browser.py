@@ -1,0 +1,108 @@
+"""The kernel playground in Chromium: main controls, Canny, a bad typed kernel, broken uploads."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from tests.test_images_bad_files import EXPECTED, make_bad_files
+
+from .conftest import assert_no_exception_box, open_page, screenshot, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def _choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the selectbox labelled ``label`` and wait for the rerun."""
+    box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True))
+    choice = page.get_by_role("option").filter(has_text=option).first
+    for _ in range(4):   # a rerun that lands while the list is open closes it: open it again
+        box.click()
+        try:
+            choice.wait_for(timeout=5000)
+            choice.click(timeout=5000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            wait_idle(page)
+    else:
+        raise AssertionError(f"could not choose {option!r} in {label!r}")
+    wait_idle(page)
+    assert_no_exception_box(page)
+
+
+def _result_src(page) -> str:
+    img = page.locator('[data-testid="stImage"]').filter(has_text="Result").locator("img").first
+    return img.get_attribute("src")
+
+
+def test_kernel_controls(page, server_url):
+    open_page(page, server_url, "kernels")
+    screenshot(page, "kernels-default")
+    before = _result_src(page)
+
+    _choose(page, "Kernel", "Sobel x")
+    page.get_by_text("Result — Sobel x").wait_for()
+    assert _result_src(page) != before
+    assert page.get_by_text("absolute value").count() >= 1          # the display mapping is stated
+    assert "preset=sobel_x" in page.url                                 # settings are in the URL
+    page.get_by_text("rescale", exact=True).first.click()            # display radio
+    wait_idle(page)
+    assert page.get_by_text("Shown rescaled").count() >= 1
+    screenshot(page, "kernels-sobel")
+
+    _choose(page, "Example", "curve detector")
+    page.get_by_text("= 6600").first.wait_for()
+    assert page.get_by_text("the lecture's number").count() >= 1
+    page.get_by_text("= 6600").first.scroll_into_view_if_needed()
+    screenshot(page, "kernels-matrix-6600")
+
+
+def test_canny_step_through(page, server_url):
+    open_page(page, server_url, "kernels")
+    _choose(page, "Kernel", "Canny edge detector (step by step)")
+    for stage in ("1 · Gaussian blur", "3 · non-maximum suppression", "4 · double threshold", "5 · hysteresis"):
+        page.get_by_text(stage).first.wait_for()
+    page.get_by_text("1 · Gaussian blur").first.scroll_into_view_if_needed()
+    screenshot(page, "kernels-canny")
+
+
+def test_bad_custom_kernel_shows_a_message(page, server_url):
+    open_page(page, server_url, "kernels")
+    _choose(page, "Kernel", "Custom (type your own)")
+    area = page.locator("textarea").first
+    area.fill("1 2 3\n4 nan 6\n7 8 9")
+    area.press("Control+Enter")
+    wait_idle(page)
+    page.get_by_text("is NaN").first.wait_for()
+    assert_no_exception_box(page)
+    assert page.get_by_text("Result — Custom").count() == 1           # the page still shows a result
+    area.fill("0 -1 0\n-1 5 -1\n0 -1 0")
+    area.press("Control+Enter")
+    wait_idle(page)
+    assert page.get_by_text("is NaN").count() == 0
+    screenshot(page, "kernels-custom")
+
+
+def test_broken_uploads(page, server_url, tmp_path):
+    files = make_bad_files(tmp_path)
+    open_page(page, server_url, "kernels")
+    page.get_by_text("Upload", exact=True).first.click()
+    wait_idle(page)
+    for name in ("truncated.png", "text-renamed.png", "bomb-header.png", "cmyk.jpg"):
+        page.locator('input[type="file"]').first.set_input_files(str(files[name]))
+        wait_idle(page)
+        assert_no_exception_box(page)
+        if EXPECTED[name] == "error":
+            page.get_by_text(f"Could not use “{name}”").first.wait_for()
+        else:
+            page.get_by_text(f"Your image “{name}”").first.wait_for()
+        assert page.get_by_text("Result — Gaussian blur").count() == 1  # the page keeps working
+        if name == "bomb-header.png":
+            screenshot(page, "kernels-bad-upload")
+
+
+def test_presentation_mode(page, server_url):
+    open_page(page, server_url, "kernels?present=1&preset=sobel_mag")
+    size = page.evaluate("getComputedStyle(document.querySelector('h1')).fontSize")
+    assert float(size.rstrip("px")) >= 44
+    screenshot(page, "kernels-presentation")
