@@ -1,0 +1,161 @@
+"""Feature-map viewer speed and memory.
+
+    python benchmarks/bench_features.py [--repeats 5] [--skip-memory]
+
+Measures (CPU, torch threads sized to the machine; weights are random when the
+pretrained files are absent, which does not change the arithmetic):
+- the first forward pass capturing every layer of VGG16 at 224 px, after the model is
+  loaded (target < 0.5 s on 2 cores), and the repeated pass;
+- a layer switch: building the grid and the enlarged map of a new layer and
+  serialising them as Streamlit does (target < 100 ms), and the whole page rerun
+  in AppTest after the layer selectbox changes;
+- peak resident memory of a process holding each model plus its captured maps at
+  224 px, each model in its own subprocess so numbers don't accumulate.
+Prints JSON and writes benchmarks/results/features.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("CONVSCOPE_OFFLINE", "1")
+os.environ.setdefault("CONVSCOPE_DEVICE", "cpu")
+
+FIRST_PASS_TARGET_S = 0.5
+SWITCH_TARGET_MS = 100
+
+
+def _peak_mb() -> float:
+    """Peak resident memory of this process (VmHWM; ru_maxrss would carry the parent's
+    peak across fork+exec on Linux)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def memory_of(name: str) -> dict:
+    """Run in a fresh subprocess: load ``name``, capture all layers at 224 px, report peak RSS."""
+    import numpy as np
+
+    from explainer import features as fx
+    from explainer import models as M
+    from explainer.device import configure_threads
+
+    configure_threads()
+    base = _peak_mb()
+    loaded = M.load_model(name, download_if_missing=False)
+    after_load = _peak_mb()
+    x, _ = M.prepare_input(np.full((300, 300, 3), 120, np.uint8), loaded, 224)
+    fm = fx.capture(loaded.model, x)
+    return {"model": name, "pretrained": loaded.pretrained, "layers": len(fm.maps),
+            "peak_rss_after_import_mb": round(base), "peak_rss_model_loaded_mb": round(after_load),
+            "peak_rss_after_forward_mb": round(_peak_mb()),
+            "captured_maps_mb": round(fm.nbytes / 1e6, 1)}
+
+
+def speed(repeats: int) -> dict:
+    import numpy as np
+
+    from explainer import feature_figures as ff
+    from explainer import features as fx
+    from explainer import models as M
+    from explainer.device import configure_threads
+    from explainer.images import sample_images
+
+    threads = configure_threads()
+    loaded = M.load_model("VGG16", download_if_missing=False)
+    rgb = sample_images()["chelsea"].load()
+    x, shown = M.prepare_input(rgb, loaded, 224)
+    t0, c0 = time.perf_counter(), time.process_time()
+    fm = fx.capture(loaded.model, x)  # includes tracing the graph once
+    first, first_cpu = time.perf_counter() - t0, time.process_time() - c0
+    again, again_cpu = [], []
+    for _ in range(repeats):
+        t0, c0 = time.perf_counter(), time.process_time()
+        fx.capture(loaded.model, x)
+        again.append(time.perf_counter() - t0)
+        again_cpu.append(time.process_time() - c0)
+
+    switches = {}
+    for layer in ["features.1", "features.3", "features.8", "features.15", "features.22", "features.29"]:
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()  # single-threaded work: wall time is what a user waits
+            maps, stats = fm.maps[layer], fm.stats[layer]
+            top = fx.top_channels(stats, 16)
+            grid = ff.feature_grid(maps, top, stats=stats, title=layer)
+            big = ff.enlarged_map(shown, maps[int(top[0])], channel=int(top[0]))
+            grid.to_json(), big.to_json()  # what st.plotly_chart sends
+            times.append(time.perf_counter() - t0)
+        switches[layer] = {"median": round(1000 * statistics.median(times), 1),
+                           "best": round(1000 * min(times), 1)}
+    return {"threads": threads, "pretrained": loaded.pretrained,
+            "vgg16_224_first_pass_s": round(first, 3),
+            "vgg16_224_repeat_pass_s": round(statistics.median(again), 3),
+            # CPU seconds / threads: what the wall time would be with the cores to ourselves
+            "vgg16_224_first_pass_cpu_s_per_thread": round(first_cpu / threads, 3),
+            "vgg16_224_repeat_pass_cpu_s_per_thread": round(statistics.median(again_cpu) / threads, 3),
+            "first_pass_target_s": FIRST_PASS_TARGET_S,
+            "captured_maps_mb": round(fm.nbytes / 1e6, 1),
+            "layer_switch_figures_ms": switches,
+            "layer_switch_figures_worst_median_ms": max(v["median"] for v in switches.values()),
+            "layer_switch_target_ms": SWITCH_TARGET_MS}
+
+
+def page_rerun(repeats: int) -> dict:
+    """Whole-page rerun (app.py, sidebar, page, all tabs) after the layer changes, VGG16 at 224."""
+    from tests.conftest import run_page
+
+    at = run_page("pages/feature_maps.py", timeout=600, query={"model": "VGG16"})
+    times = []
+    for i in range(repeats):
+        layer = ["features.8", "features.15"][i % 2]
+        t0 = time.perf_counter()
+        at.selectbox(key="layer").set_value(layer).run()
+        times.append(time.perf_counter() - t0)
+    assert not at.exception
+    return {"page_rerun_after_layer_switch_ms": {"median": round(1000 * statistics.median(times), 1),
+                                                 "best": round(1000 * min(times), 1)}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--memory-of", help=argparse.SUPPRESS)  # the per-model subprocess
+    args = parser.parse_args()
+    if args.memory_of:
+        print(json.dumps(memory_of(args.memory_of)))
+        return
+    result = {"machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
+                          "python": platform.python_version(), "load_average_1min": os.getloadavg()[0]},
+              **speed(args.repeats), **page_rerun(args.repeats)}
+    if not args.skip_memory:
+        result["memory"] = []
+        for name in ["VGG16", "VGG19", "ResNet18", "ResNet50"]:
+            run = subprocess.run([sys.executable, __file__, "--memory-of", name], capture_output=True,
+                                 text=True, check=True, cwd=ROOT)
+            result["memory"].append(json.loads(run.stdout.strip().splitlines()[-1]))
+    text = json.dumps(result, indent=2)
+    print(text)
+    out = ROOT / "benchmarks" / "results" / "features.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

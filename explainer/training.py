@@ -1,0 +1,318 @@
+"""Training the fully connected network and LeNet-5 side by side, as a generator of events.
+
+``train_events(data, config)`` trains both networks on the *same* batches in the same
+loop (so their curves share one axis: images seen) and yields small dataclass events a
+page, a test and a benchmark all consume the same way::
+
+    for event in train_events(load_digits(), TrainConfig(epochs=1)):
+        log.add([event])
+
+Events come at least every ``config.event_every_s`` seconds (a live chart redraws from
+them), and one training step takes a few milliseconds, so a job runner that stops
+between two events stops within a fraction of a second.
+
+What makes one LeNet-5 epoch over 60,000 digits fast on two CPU cores (see
+benchmarks/bench_mnist.py): the whole set sits in memory as uint8 and each batch is
+converted and normalised in one multiply-add (no per-image PIL/ToTensor); denormal
+floats are flushed to zero (Adam's tiny second moments otherwise hit the CPU's slow
+path); Adam uses its fused CPU kernel; losses and hit counts accumulate as tensors, read
+once per event; test accuracy is measured in large batches under ``torch.inference_mode``.
+Tried and dropped: ``channels_last`` (with 6 and 16 channels it was several times
+slower here). On a busy 2-core machine two threads lose far more than they gain
+(threads wait on each other at every layer): see ``training_threads()``.
+"""
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .datasets import DigitSet, normalise
+from .device import cpu_count
+from .networks import CNN_NAME, MLP_NAME, LeNetSpec, MLPSpec, build, count_parameters
+
+OPTIMIZERS = ("adam", "sgd")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything one training run depends on (hashable: usable as a cache key)."""
+
+    mlp: MLPSpec = MLPSpec()
+    cnn: LeNetSpec = LeNetSpec()
+    optimizer: str = "adam"      # "adam" or "sgd" (with momentum, as in the lecture's code)
+    lr: float = 5e-3
+    momentum: float = 0.9        # SGD only
+    batch_size: int = 64
+    epochs: int = 1
+    train_size: int = 60_000     # first n digits of a seeded shuffle (clipped to the set)
+    seed: int = 0
+    lr_decay: bool = True        # cosine decay of the learning rate to 0 over the run
+    quick_test_size: int = 1_000  # test digits scored during an epoch (all of them at its end)
+    quick_test_every_s: float = 1.0
+    event_every_s: float = 0.2
+    threads: int = 0             # torch intra-op threads for this run (0: leave as configured)
+
+
+# --- events ------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class Started:
+    """First event: the networks being trained (the page keeps them, even if stopped)."""
+
+    models: dict[str, nn.Module]
+    parameters: dict[str, int]
+    dataset: str
+    is_mnist: bool
+    n_train: int
+    n_test: int
+    steps_per_epoch: int
+    total_steps: int
+    config: TrainConfig
+    digits_per_epoch: int      # n_train rounded down to whole batches
+
+    @property
+    def total_digits(self) -> int:
+        return self.digits_per_epoch * self.config.epochs
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Training so far. ``loss``/``train_acc`` are means over the steps since the last event."""
+
+    step: int
+    total_steps: int
+    epoch: float               # fractional: 1.5 = half-way through the second epoch
+    images_seen: int
+    loss: dict[str, float]
+    train_acc: dict[str, float]
+    images_per_s: float        # digits per second through both networks (recent)
+    elapsed_s: float
+    eta_s: float
+
+    @property
+    def fraction(self) -> float:
+        return self.step / max(1, self.total_steps)
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """Test accuracy of both networks; ``full`` when scored on the whole test split."""
+
+    step: int
+    epoch: float
+    images_seen: int
+    test_acc: dict[str, float]
+    n_images: int
+    full: bool
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """End of an epoch: ``done`` of ``total`` test digits scored by ``network`` so far."""
+
+    network: str
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class EpochDone:
+    epoch: int
+    train_acc: dict[str, float]        # running accuracy over the epoch's batches
+    test_acc: dict[str, float]
+    epoch_time_s: dict[str, float]     # training time of each network alone this epoch
+    images_per_s: dict[str, float]
+
+
+Event = Started | Progress | Evaluated | Scoring | EpochDone
+
+
+# --- the loop ----------------------------------------------------------------------------------
+def training_threads() -> int:
+    """Threads for a training job inside the web app: all cores but one, which stays free
+    for the server and the live charts (``CONVSCOPE_TRAIN_THREADS`` overrides).
+
+    On a busy 2-core machine two OpenMP threads that keep losing their core to other
+    work wait on each other at every layer; one thread then trains several times faster.
+    """
+    forced = os.environ.get("CONVSCOPE_TRAIN_THREADS")
+    return int(forced) if forced else max(1, cpu_count() - 1)
+
+
+def tune_cpu() -> None:
+    """Process-wide CPU settings that only help: flush denormal floats to zero."""
+    torch.set_flush_denormal(True)
+
+
+def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    if config.optimizer == "adam":
+        return torch.optim.Adam(model.parameters(), lr=config.lr, fused=True)
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
+    raise ValueError(f"unknown optimizer {config.optimizer!r}; choose one of {OPTIMIZERS}")
+
+
+@torch.inference_mode()
+def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, mean: float, std: float,
+             *, batch: int = 2_500) -> float:
+    """Share of ``images`` ``(N, 28, 28) uint8`` that ``model`` labels correctly (eval mode)."""
+    was_training = model.training
+    model.eval()
+    hits = torch.zeros((), dtype=torch.long)
+    for i in range(0, len(labels), batch):
+        x = normalise(images[i:i + batch], mean, std)
+        hits += (model(x).argmax(1) == labels[i:i + batch]).sum()
+    model.train(was_training)
+    return hits.item() / max(1, len(labels))
+
+
+def train_events(data: DigitSet, config: TrainConfig = TrainConfig()) -> Iterator[Event]:
+    """Train both networks of ``config`` on ``data``; yield events; return the models (eval mode).
+
+    ``config.threads`` sets torch's thread count on this (worker) thread for the run and
+    puts the previous value back afterwards.
+    """
+    tune_cpu()
+    threads_before = torch.get_num_threads()
+    if config.threads > 0:
+        torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    models = {MLP_NAME: build(config.mlp), CNN_NAME: build(config.cnn)}
+    optimizers = {name: make_optimizer(m, config) for name, m in models.items()}
+    n = max(1, min(config.train_size, data.n_train))
+    gen = torch.Generator().manual_seed(config.seed)
+    subset = torch.randperm(data.n_train, generator=gen)[:n]
+    bs = max(1, min(config.batch_size, n))
+    steps_per_epoch = n // bs    # full batches only: a last batch of a few digits makes a noisy step
+    per_epoch = steps_per_epoch * bs  # digits seen per epoch (a different random few left out each time)
+    total = steps_per_epoch * config.epochs
+    schedulers = {name: torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda k: 0.5 * (1 + math.cos(math.pi * min(k, total) / total)) if config.lr_decay else 1.0)
+        for name, opt in optimizers.items()}
+    quick = min(config.quick_test_size, data.n_test)
+    names = list(models)
+    for m in models.values():
+        m.train()
+    try:  # from the first yield on, a Stop (generator.close()) still runs the `finally` below
+        yield Started(models, {k: count_parameters(m) for k, m in models.items()}, data.name, data.is_mnist,
+                      n, data.n_test, steps_per_epoch, total, config, per_epoch)
+        step = 0
+        t_start = time.perf_counter()
+        t_event = t_quick = t_start
+        loss_sum = {k: torch.zeros(()) for k in names}
+        hits = {k: torch.zeros((), dtype=torch.long) for k in names}
+        seen_since = steps_since = 0
+        rate_images, rate_t = 0, t_start
+        for epoch in range(config.epochs):
+            order = subset[torch.randperm(n, generator=gen)]
+            epoch_time = dict.fromkeys(names, 0.0)
+            epoch_hits = {k: torch.zeros((), dtype=torch.long) for k in names}
+            for i in range(0, per_epoch, bs):
+                idx = order[i:i + bs]
+                x = normalise(data.train_images[idx], data.mean, data.std)  # (B, 1, 28, 28)
+                y = data.train_labels[idx]
+                for name in names:
+                    t0 = time.perf_counter()
+                    logits = models[name](x)  # (B, 10)
+                    loss = F.cross_entropy(logits, y)
+                    optimizers[name].zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimizers[name].step()
+                    schedulers[name].step()
+                    correct = (logits.detach().argmax(1) == y).sum()
+                    loss_sum[name] += loss.detach()
+                    hits[name] += correct
+                    epoch_hits[name] += correct
+                    epoch_time[name] += time.perf_counter() - t0
+                step += 1
+                steps_since += 1
+                seen_since += len(idx)
+                now = time.perf_counter()
+                last_of_epoch = i + bs >= per_epoch
+                if now - t_event >= config.event_every_s or last_of_epoch:
+                    rate = (step * bs - rate_images) / max(1e-9, now - rate_t)
+                    yield Progress(step, total, step / steps_per_epoch, step * bs,
+                                   {k: (loss_sum[k] / steps_since).item() for k in names},
+                                   {k: hits[k].item() / seen_since for k in names},
+                                   rate, now - t_start, (total - step) * (now - t_start) / step)
+                    for k in names:
+                        loss_sum[k].zero_()
+                        hits[k].zero_()
+                    seen_since = steps_since = 0
+                    t_event = time.perf_counter()
+                    if t_event - rate_t > 2.0:  # the rate over roughly the last two seconds
+                        rate_images, rate_t = step * bs, t_event
+                if not last_of_epoch and time.perf_counter() - t_quick >= config.quick_test_every_s:
+                    yield Evaluated(step, step / steps_per_epoch, step * bs,
+                                    {k: accuracy(m, data.test_images[:quick], data.test_labels[:quick],
+                                                 data.mean, data.std) for k, m in models.items()},
+                                    quick, False)
+                    t_quick = t_event = time.perf_counter()
+            test = {}
+            for name, model in models.items():  # the whole test split, a chunk per event
+                right = 0.0
+                for j in range(0, data.n_test, 2_500):
+                    right += accuracy(model, data.test_images[j:j + 2_500], data.test_labels[j:j + 2_500],
+                                     data.mean, data.std) * len(data.test_labels[j:j + 2_500])
+                    yield Scoring(name, min(j + 2_500, data.n_test), data.n_test)
+                test[name] = round(right) / data.n_test
+            yield Evaluated(step, float(epoch + 1), step * bs, test, data.n_test, True)
+            yield EpochDone(epoch + 1, {k: epoch_hits[k].item() / per_epoch for k in names}, test, epoch_time,
+                            {k: per_epoch / max(1e-9, t) for k, t in epoch_time.items()})
+            t_event = t_quick = time.perf_counter()
+        return models
+    finally:
+        for m in models.values():
+            m.eval()
+        torch.set_num_threads(threads_before)
+
+
+# --- collecting events into curves ----------------------------------------------------------
+@dataclass
+class TrainingLog:
+    """Everything a run has reported, as rows ready for charts and CSV."""
+
+    started: Started | None = None
+    progress: list[dict] = field(default_factory=list)   # images_seen, epoch, net, loss, train_acc
+    tests: list[dict] = field(default_factory=list)      # images_seen, epoch, net, test_acc, full
+    epochs: list[EpochDone] = field(default_factory=list)
+    latest: Progress | None = None
+    n_events: int = 0
+
+    def add(self, events: list) -> None:
+        for ev in events:
+            self.n_events += 1
+            if isinstance(ev, Started):
+                self.started = ev
+            elif isinstance(ev, Progress):
+                self.latest = ev
+                for k in ev.loss:
+                    self.progress.append({"images_seen": ev.images_seen, "epoch": ev.epoch, "network": k,
+                                          "loss": ev.loss[k], "train_accuracy": ev.train_acc[k]})
+            elif isinstance(ev, Evaluated):
+                for k, acc in ev.test_acc.items():
+                    self.tests.append({"images_seen": ev.images_seen, "epoch": ev.epoch, "network": k,
+                                       "test_accuracy": acc, "test_images": ev.n_images, "full_test": ev.full})
+            elif isinstance(ev, EpochDone):
+                self.epochs.append(ev)
+
+    def final_test_accuracy(self) -> dict[str, float]:
+        """The last whole-test-split accuracy of each network (empty before the first epoch ends)."""
+        return dict(self.epochs[-1].test_acc) if self.epochs else {}
+
+    def to_csv(self) -> str:
+        """Training and test curves in one long table: one row per (moment, network, metric)."""
+        lines = ["kind,images_seen,epoch,network,loss,train_accuracy,test_accuracy,test_images"]
+        for r in self.progress:
+            lines.append(f"train,{r['images_seen']},{r['epoch']:.4f},{r['network']},{r['loss']:.6f},"
+                         f"{r['train_accuracy']:.6f},,")
+        for r in self.tests:
+            lines.append(f"test,{r['images_seen']},{r['epoch']:.4f},{r['network']},,,{r['test_accuracy']:.6f},"
+                         f"{r['test_images']}")
+        return "\n".join(lines) + "\n"

@@ -1,0 +1,63 @@
+"""The feature-map page in Chromium: every network opens, the layer can be changed."""
+import pytest
+
+from .conftest import assert_no_exception_box, open_page, screenshot, wait_idle
+
+pytestmark = pytest.mark.browser
+
+DEEP = {"VGG16": "features.29", "VGG19": "features.35", "ResNet18": "layer4.1.relu_1",
+        "ResNet50": "layer4.2.relu_2"}
+
+
+@pytest.fixture(autouse=True)
+def _app_started(page, server_url):
+    # A cold server routes its very first deep link to pages/feature_maps.py by the old
+    # folder rule (feature_maps, not feature-maps) and lands on home: start the app first.
+    open_page(page, server_url, "")
+
+
+def tall_screenshot(page, name: str) -> None:
+    # Streamlit scrolls inside its own container, so a full-page shot is one viewport high.
+    page.set_viewport_size({"width": 1500, "height": 2300})
+    page.wait_for_timeout(800)
+    screenshot(page, name)
+    page.set_viewport_size({"width": 1500, "height": 1000})
+
+
+def open_viewer(page, server_url, query: str) -> None:
+    open_page(page, server_url, f"feature-maps?{query}", timeout_s=240)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=240_000)  # the first forward pass is done
+    wait_idle(page, 120)
+    assert_no_exception_box(page)
+
+
+def choose(page, label: str, text: str) -> None:
+    """Pick the option of a Streamlit selectbox whose label is ``label`` by typing ``text``."""
+    box = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True)).first
+    box.click()
+    page.keyboard.type(text)
+    page.get_by_role("option").filter(has_text=text).first.click()
+
+
+@pytest.mark.parametrize("model", list(DEEP))
+def test_each_network_opens_and_switches_layer(page, server_url, model):
+    open_viewer(page, server_url, f"model={model}")
+    body = page.locator('[data-testid="stMain"]')
+    assert "UNTRAINED" in body.inner_text(), "offline, the page must say the weights are untrained"
+    tall_screenshot(page, f"feature-maps-{model}")
+    choose(page, "Layer", DEEP[model])
+    wait_idle(page, 120)
+    assert_no_exception_box(page)
+    page.wait_for_function("q => location.search.includes(q)", arg=f"layer={DEEP[model]}", timeout=30_000)
+    assert page.locator(".js-plotly-plot").count() >= 2
+    tall_screenshot(page, f"feature-maps-{model}-deep")
+
+
+def test_tabs_and_presentation(page, server_url):
+    open_viewer(page, server_url, "model=ResNet18&present=1")
+    for tab in ("Early vs deep", "First-layer filters", "Layer table", "Predictions"):
+        page.get_by_role("tab", name=tab).click()
+        page.wait_for_timeout(400)
+        assert_no_exception_box(page)
+        tall_screenshot(page, f"feature-maps-tab-{tab.lower().replace(' ', '-')}")
+    assert "meaningless" in page.locator('[data-testid="stMain"]').inner_text()

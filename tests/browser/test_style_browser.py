@@ -1,0 +1,70 @@
+"""Style transfer in Chromium: press Paint, watch frames and the evaluation counter move, press Stop."""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from .conftest import assert_no_exception_box, open_page, screenshot, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def _progress(page) -> str:
+    texts = page.locator('[data-testid="stProgress"]').all_inner_texts()
+    return texts[0] if texts else ""
+
+
+def _output_src(page) -> str | None:
+    img = page.locator('[data-testid="stImage"]').filter(has_text="Output").locator("img")
+    return img.first.get_attribute("src") if img.count() else None
+
+
+def _open(page, server_url, path):
+    open_page(page, server_url, path)
+    if "style-transfer" not in page.url:  # a fresh server may route its very first deep link home
+        open_page(page, server_url, path)
+    assert "style-transfer" in page.url, page.url
+
+
+def test_paint_live_then_stop(page, server_url):
+    _open(page, server_url, "style-transfer?sty_size=64&sty_iters=300")
+    page.get_by_text("UNTRAINED network").first.wait_for(timeout=120_000)
+    page.get_by_text("Inside the style loss").first.wait_for(timeout=120_000)  # drawn last
+    wait_idle(page)
+    screenshot(page, "style-transfer-before")
+
+    page.locator("button", has_text="Paint").first.click()
+    evaluations, frames = set(), set()
+    deadline = time.monotonic() + 150
+    while time.monotonic() < deadline and (len(evaluations) < 3 or len(frames) < 2):
+        m = re.search(r"Evaluation (\d+) / (\d+)", _progress(page))
+        if m:
+            evaluations.add(int(m.group(1)))
+        src = _output_src(page)
+        if src:
+            frames.add(src)
+        time.sleep(0.5)
+    assert len(evaluations) >= 3, f"the evaluation counter did not move: {evaluations}"
+    assert len(frames) >= 2, "the output picture never changed"
+    page.get_by_text("β · style").first.scroll_into_view_if_needed()
+    screenshot(page, "style-transfer-running")
+
+    page.locator("button", has_text="Stop").first.click()
+    page.get_by_text(re.compile(r"· stopped")).first.wait_for(timeout=60_000)
+    wait_idle(page)
+    assert_no_exception_box(page)
+    stopped_at = max(evaluations)
+    assert stopped_at < 300
+    assert page.locator("button", has_text="Download PNG").count() == 1
+    page.get_by_text("Inside the style loss").first.scroll_into_view_if_needed()
+    screenshot(page, "style-transfer-gram")
+
+
+def test_presentation_mode(page, server_url):
+    _open(page, server_url, "style-transfer?present=1")
+    page.get_by_text("Inside the style loss").first.wait_for(timeout=120_000)
+    wait_idle(page)
+    assert_no_exception_box(page)
+    screenshot(page, "style-transfer-presentation")

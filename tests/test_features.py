@@ -1,0 +1,174 @@
+"""Layers, shapes and receptive fields of the four networks (random weights), checked against torch."""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+from torchvision.models.feature_extraction import create_feature_extractor
+
+from explainer import feature_figures as ff
+from explainer import features as fx
+from explainer import models as M
+
+NAMES = list(M.MODELS)
+
+
+@pytest.fixture(scope="module")
+def nets() -> dict[str, nn.Module]:
+    """Each network built once for the module, random init, frozen like the app's shared copy."""
+    torch.manual_seed(0)
+    return {n: M.MODELS[n].builder(weights=None).eval().requires_grad_(False) for n in NAMES}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_index_math_gives_the_shapes_torch_computes(nets, name):
+    model = nets[name]
+    x = torch.randn(1, 3, 72, 72)  # 72 is not a multiple of 32: floors on the way down
+    out = fx.extract_features(model, x)
+    geo = fx.layer_geometry(model, (3, 72, 72))
+    assert list(out) == fx.list_layers(model)
+    for layer, t in out.items():
+        assert geo[layer].shape == tuple(t.shape[1:]), layer
+    with torch.inference_mode():
+        assert torch.allclose(out[fx.list_layers(model)[-1]], model(x), atol=1e-5)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_parameter_column_sums_to_the_network(nets, name):
+    assert sum(fx.layer_params(nets[name]).values()) == sum(p.numel() for p in nets[name].parameters())
+
+
+class _ConvPart(nn.Module):
+    def __init__(self, features: nn.Module):
+        super().__init__()
+        self.features = features
+
+    def forward(self, x):
+        return self.features(x)
+
+
+def _gradient_field(model: nn.Module, layer: str, side: int) -> tuple[int, tuple[int, int], tuple[int, int]]:
+    """Receptive field measured: which input pixels move the centre cell of ``layer``.
+
+    A copy with positive weights and average instead of max pooling (same windows), so
+    no path cancels or is switched off and every pixel that *can* matter gets a
+    non-zero gradient. Returns the width of that region, the cell and the region's first pixel.
+    """
+    # VGG: only its convolutional part, so the 120M classifier weights are not copied.
+    source = _ConvPart(model.features) if layer.startswith("features.") else model
+    probe = copy.deepcopy(source).double()
+    for parent in list(probe.modules()):
+        for key, child in parent.named_children():
+            if isinstance(child, nn.MaxPool2d):
+                setattr(parent, key, nn.AvgPool2d(child.kernel_size, child.stride, child.padding))
+    for m in probe.modules():
+        if isinstance(m, nn.Conv2d):
+            m.weight.data.fill_(1.0 / m.weight[0].numel())
+            if m.bias is not None:
+                m.bias.data.zero_()
+    head = create_feature_extractor(probe, {layer: "out"})
+    x = torch.ones(1, 3, side, side, dtype=torch.float64, requires_grad=True)
+    y = head(x)["out"]
+    cell = (y.shape[2] // 2, y.shape[3] // 2)
+    y[0, :, cell[0], cell[1]].sum().backward()
+    rows = torch.nonzero(x.grad[0].abs().sum(dim=(0, 2)))
+    cols = torch.nonzero(x.grad[0].abs().sum(dim=(0, 1)))
+    assert rows.max() < side - 1 and rows.min() > 0, "field clipped by the border: use a larger side"
+    assert int(rows.max() - rows.min()) == int(cols.max() - cols.min())
+    return int(rows.max() - rows.min()) + 1, cell, (int(rows.min()), int(cols.min()))
+
+
+@pytest.mark.parametrize("name,layer,side", [
+    ("VGG16", "features.9", 48),          # after pool2
+    ("VGG16", "features.16", 96),         # conv3_3 after its ReLU
+    ("VGG19", "features.27", 160),        # conv4_4
+    ("ResNet18", "maxpool", 48),          # 7×7 stride-2 stem + 3×3 stride-2 pool
+    ("ResNet18", "layer3.0.add", 240),    # strided conv, 1×1 strided shortcut, add
+    ("ResNet50", "layer2.0.add", 128),    # bottleneck with stride in the 3×3 conv
+])
+def test_receptive_field_matches_the_gradient(nets, name, layer, side):
+    geo = fx.layer_geometry(nets[name], (3, side, side))[layer]
+    width, (row, col), (top, left) = _gradient_field(nets[name], layer, side)
+    assert geo.rf == width
+    x0, y0, x1, y1 = geo.field_of(row, col)  # pixel edges: the first pixel is at edge + 0.5
+    assert (y0 + 0.5, x0 + 0.5) == (top, left) and x1 - x0 == width
+
+
+def test_whole_network_fields_agree_with_published_values(nets):
+    # Araujo, Norris & Sim, "Computing receptive fields of CNNs", Distill 2019.
+    geo = {n: fx.layer_geometry(nets[n], (3, 224, 224)) for n in NAMES}
+    assert geo["VGG16"]["features.30"].rf == 212
+    assert geo["ResNet50"]["layer4.2.relu_2"].rf == 427
+    assert geo["ResNet18"]["layer4.1.relu_1"].jump == 32
+    assert geo["ResNet18"]["fc"].rf is None  # after global pooling: the whole image
+
+
+def test_extraction_leaves_the_shared_network_untouched(nets):
+    model = nets["ResNet18"]
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    fm = fx.capture(model, torch.randn(1, 3, 64, 64))
+    assert fm.maps["layer1.0.bn1"].dtype == np.float16
+    assert not any(m.training for m in model.modules())
+    assert not any(m._forward_hooks or m._forward_pre_hooks or m._backward_hooks for m in model.modules())
+    assert not any(p.requires_grad for p in model.parameters())
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())  # BN stats too
+    assert all(m.inplace for m in model.modules() if isinstance(m, nn.ReLU))  # not rewritten either
+
+
+def test_conv_outputs_are_not_overwritten_by_inplace_relu(nets):
+    model = nets["VGG16"]
+    x = torch.randn(1, 3, 32, 32)
+    out = fx.extract_features(model, x, ["features.0", "features.1"])
+    with torch.inference_mode():
+        conv = model.features[0](x)
+    assert torch.allclose(out["features.0"], conv) and (out["features.0"] < 0).any()
+    assert torch.allclose(out["features.1"], conv.clamp(min=0))
+
+
+def test_a_bad_layer_name_points_to_list_layers(nets):
+    with pytest.raises(KeyError, match="list_layers"):
+        fx.extract_features(nets["ResNet18"], torch.randn(1, 3, 32, 32), ["layer9.conv"])
+
+
+def test_a_session_mnist_net_can_be_opened():
+    net = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5),
+                        nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(16 * 5 * 5, 10))
+    loaded = M.session_model("LeNet", net)
+    fm = fx.capture(loaded.model, M.prepare_digit(np.zeros((28, 28), np.uint8), 0.1307, 0.3081))
+    geo = fx.layer_geometry(loaded.model, (1, 28, 28))
+    assert fm.maps["5"].shape == (16, 5, 5) == geo["5"].shape
+    assert geo["5"].rf == 16 and fm.logits.shape == (10,)
+
+
+def test_top_channels_and_predictions_by_hand():
+    maps = np.zeros((4, 2, 2), np.float16)
+    maps[2] = 5
+    maps[0, 0, 0] = 8  # mean 2
+    assert list(fx.top_channels(fx.ChannelStats.of(maps), 2)) == [2, 0]
+    preds = fx.top_predictions(np.array([0.0, np.log(3.0), 0.0]), ["a", "b", "c"], 2)
+    assert preds[0] == ("b", pytest.approx(0.6)) and preds[1][1] == pytest.approx(0.2)
+
+
+def test_first_layer_filters_find_their_preset():
+    refs = fx.reference_kernels(3)
+    sobel = np.stack([refs["Sobel x"]] * 3)                    # the same kernel on R, G and B
+    colour = np.stack([refs["Sobel y"], -refs["Sobel y"], 0 * refs["Sobel y"]])
+    matches = fx.closest_presets(np.stack([sobel, -sobel, colour]).astype(np.float32))
+    assert matches[0].preset == "Sobel x" and matches[0].similarity == pytest.approx(1.0)
+    assert matches[1].sign == -1 and matches[1].label == "−Sobel x"
+    assert matches[2].grey_share < 0.01 and matches[2].label.startswith("colour")
+    gauss7 = np.stack([fx.reference_kernels(7)["Gaussian blur"]] * 3)[None]
+    assert fx.closest_presets(gauss7.astype(np.float32))[0].preset == "Gaussian blur"
+
+
+def test_feature_grid_labels_every_channel_and_keeps_zero_white():
+    maps = np.random.default_rng(0).normal(size=(12, 40, 40)).astype(np.float16)
+    fig = ff.feature_grid(maps, [3, 7, 11])
+    hover = fig.data[1].hovertext
+    assert [h.split("<br>")[0] for h in hover] == ["channel 3", "channel 7", "channel 11"]
+    rgb = ff.colourise(np.array([[[-2.0, 0.0, 2.0]]]), signed=True)
+    assert rgb[0, 0, 1].min() > 240  # 0 is white on the diverging scale
+    assert rgb[0, 0, 0, 2] > rgb[0, 0, 0, 0] and rgb[0, 0, 2, 0] > rgb[0, 0, 2, 2]  # blue < 0 < red

@@ -1,0 +1,81 @@
+"""The MNIST page in AppTest: real MNIST, the labelled stand-in, settings from the URL, training."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from explainer.networks import CNN_NAME, MLP_NAME
+
+from .conftest import assert_no_exception, run_page, shared_data_or_skip
+
+PAGE = "pages/mnist.py"
+
+
+@pytest.fixture
+def data_folder():
+    """Point CONVSCOPE_DATA somewhere for one test, then put it back."""
+    before = os.environ.get("CONVSCOPE_DATA")
+
+    def use(path):
+        os.environ["CONVSCOPE_DATA"] = str(path)
+
+    yield use
+    if before is None:
+        os.environ.pop("CONVSCOPE_DATA", None)
+    else:
+        os.environ["CONVSCOPE_DATA"] = before
+
+
+def _text(at) -> str:
+    return "\n".join(str(e.value) for kind in ("markdown", "caption", "warning", "info", "success")
+                     for e in getattr(at, kind))
+
+
+def test_renders_with_real_mnist(data_folder):
+    data_folder(shared_data_or_skip("MNIST", "raw").parent.parent)
+    at = run_page(PAGE, timeout=180)
+    assert_no_exception(at)
+    text = _text(at)
+    assert "Data: MNIST" in text and "60,000" in text
+    assert not at.warning
+    assert [m.value for m in at.metric if m.label == "Weights to learn"] == ["101,770", "61,706"]
+
+
+def test_stand_in_banner_when_mnist_is_absent(data_folder, tmp_path):
+    data_folder(tmp_path)  # an empty folder: no MNIST there
+    at = run_page(PAGE, timeout=180)
+    assert_no_exception(at)
+    banner = " ".join(str(w.value) for w in at.warning)
+    assert "MNIST is not available" in banner and "scikit-learn" in banner
+    assert "python -m explainer.prefetch" in banner
+    assert not list(tmp_path.iterdir())  # offline: nothing downloaded, nothing created
+
+
+def test_settings_come_from_the_url(data_folder, tmp_path):
+    data_folder(tmp_path)
+    at = run_page(PAGE, timeout=180, query={"mn_hidden": "32", "mn_pool": "0", "mn_lr": "0.01", "mn_bs": "oops",
+                                            "mn_n": "1234"})
+    assert_no_exception(at)
+    assert at.session_state["mn_n"] == 1_000  # the stand-in has 1,347 training digits; 1,234 is no option
+    assert at.session_state["mn_hidden"] == 32 and at.session_state["mn_pool"] is False
+    assert at.session_state["mn_lr"] == 0.01 and at.session_state["mn_bs"] == 64  # a bad value is ignored
+    weights = [m.value for m in at.metric if m.label == "Weights to learn"]
+    assert weights == [f"{784 * 32 + 32 + 330:,}", f"{61_706 - 400 * 120 + 9_216 * 120:,}"]
+
+
+def test_a_short_run_finishes_and_shows_the_analysis(data_folder, tmp_path):
+    data_folder(tmp_path)  # the stand-in set: a whole run takes a second or two
+    at = run_page(PAGE, timeout=180, query={"mn_n": "500", "mn_epochs": "1"})
+    at.button[0].click().run()  # "Train both networks"
+    assert_no_exception(at)
+    job = at.session_state["mnist_job"]
+    assert job.wait(120), "training did not finish"
+    at.run()  # what the polling fragment would do: collect the events, then show the analysis
+    at.run()
+    assert_no_exception(at)
+    models = at.session_state["mnist_models"]
+    assert set(models) == {MLP_NAME, CNN_NAME} and not any(m.training for m in models.values())
+    assert any(h.value == "What did they learn?" for h in at.header)
+    assert [t.label for t in at.tabs][:2] == ["Translation test", "Confusion matrices"]
+    assert "Lecture:" in _text(at) and "This run" in _text(at)

@@ -1,0 +1,130 @@
+"""Widgets of the feature-map page: weights status and download, user weights, MNIST nets."""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import streamlit as st
+import torch
+
+from explainer import models as M
+from explainer import weights as W
+from explainer.datasets import load_digits
+
+from .sidebar import presentation
+from .url_state import UrlState
+
+MNIST_PREFIX = "MNIST: "
+PREFETCH_HINT = ("To get them: on a machine with internet access run `python -m explainer.prefetch` "
+                 "(fills torch's hub cache, ~1.2 GB for all four networks) or copy the `.pth` files "
+                 "into `{folder}`, then reload.")
+
+
+def weights_notice(loaded: M.LoadedModel, *, on_downloaded: Callable[[], None]) -> None:
+    """Say plainly which weights are in use; offer a download or a re-download when they are missing."""
+    status = loaded.status
+    if status.pretrained:
+        if loaded.spec is not None and "uploaded" not in status.message:
+            st.caption(f"✅ Pretrained ImageNet weights ({loaded.weights_enum}), same for every visitor.")
+        else:
+            st.caption(f"✅ {status.message}")
+        return
+    weights = loaded.weights_enum
+    folder = W.cache_path(weights).parent
+    offline = os.environ.get(W.OFFLINE_ENV) == "1"
+    if status.corrupt_path is not None:
+        st.error(f"**UNTRAINED — random weights.** The cached file `{status.corrupt_path}` is damaged "
+                 "(truncated or not a weights file), so the network runs with random weights.",
+                 icon=":material/warning:")
+        label = "Delete the damaged file and download it again"
+    else:
+        st.error(f"**UNTRAINED — random weights.** Pretrained ImageNet weights for {loaded.name} are "
+                 f"not on this server{' (downloads are switched off)' if offline else ''}. Layer shapes "
+                 "and receptive fields below are real; the maps, filters and predictions are those of "
+                 "an untrained network.", icon=":material/warning:")
+        label = f"Download the pretrained weights ({weights.meta.get('_file_size', 0):.0f} MB)"
+    if not presentation():  # projected, the banner is enough; the how-to is for whoever runs the server
+        st.caption(PREFETCH_HINT.format(folder=folder))
+    if offline and status.corrupt_path is None:
+        return
+    if st.button(label, type="primary", key="fm_download"):
+        _download(weights, force=status.corrupt_path is not None, on_downloaded=on_downloaded)
+
+
+def _download(weights, *, force: bool, on_downloaded: Callable[[], None]) -> None:
+    bar = st.progress(0.0, text="Connecting…")
+    shown = [-1]
+
+    def progress(done: int, total: int) -> None:
+        pct = int(100 * done / total) if total else 0
+        if pct != shown[0]:  # one redraw per percent, not per megabyte
+            shown[0] = pct
+            bar.progress(pct / 100, text=f"{done / 1e6:.0f} of {total / 1e6:.0f} MB")
+
+    try:
+        W.download(weights, progress=progress, force=force)
+    except W.WeightsUnavailable as err:
+        bar.empty()
+        st.error(str(err))
+        return
+    on_downloaded()
+    st.rerun()
+
+
+def user_weights(loaded: M.LoadedModel) -> M.LoadedModel:
+    """An upload box for a state_dict; returns a private copy carrying it, or ``loaded``."""
+    st.caption(f"A `.pth` state_dict for {loaded.name} (e.g. your fine-tuned copy). It is read with "
+               "`torch.load(weights_only=True)`, so a file cannot run code, and is applied to a private "
+               "copy: other visitors keep the shared network.")
+    up = st.file_uploader("state_dict file", type=["pth", "pt", "bin"], key="fm_state_dict")
+    if up is None:
+        return loaded
+    data = up.getvalue()
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    cached = st.session_state.get("fm_user_model")
+    if cached and cached[0] == (loaded.name, digest):
+        return cached[1]
+    try:
+        copy = M.with_user_weights(loaded, data)
+    except W.WeightsUnavailable as err:
+        st.error(f"Could not use “{up.name}”: {err} Showing the shared network instead.")
+        return loaded
+    st.session_state["fm_user_model"] = ((loaded.name, digest), copy)
+    return copy
+
+
+def session_network(name: str, module: torch.nn.Module) -> M.LoadedModel:
+    """A frozen copy of a network from the MNIST page, refreshed when its weights change."""
+    snaps = st.session_state.setdefault("fm_mnist_snapshots", {})
+    mark = M.fingerprint(module)
+    if name not in snaps or snaps[name][0] != mark:
+        snaps[name] = (mark, M.session_model(name, module))
+    return snaps[name][1]
+
+
+@dataclass(frozen=True)
+class Digit:
+    key: str
+    x: torch.Tensor        # (1, 1, 28, 28) normalised
+    shown: np.ndarray      # (28, 28, 3) uint8
+
+
+@st.cache_resource(show_spinner=False)
+def _digits():
+    return load_digits(download=False)
+
+
+def digit_input(url: UrlState) -> Digit:
+    """Pick a test digit (MNIST, or the offline stand-in) for the MNIST networks."""
+    data = _digits()
+    n = len(data.test_labels)
+    k = url.bind("digit", 0, lo=0, hi=n - 1)
+    st.number_input(f"Test digit (0–{n - 1}) from {data.name}", 0, n - 1, key=k)
+    i = st.session_state[k]
+    img = data.test_images[i].numpy()
+    st.caption(f"Label: {int(data.test_labels[i])}. " + (data.note if not data.is_mnist else ""))
+    return Digit(f"{data.name}:{i}", M.prepare_digit(img, data.mean, data.std),
+                 np.repeat(img[..., None], 3, axis=2))
