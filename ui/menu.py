@@ -3,7 +3,7 @@ PAGES = [
     ("pages/home.py", "Start here", ":material/home:", "home"),
     ("pages/kernels.py", "Kernel playground", ":material/blur_on:", "kernels"),
     ("pages/geometry.py", "Padding & stride", ":material/grid_on:", "geometry"),
-    ("pages/feature_maps.py", "Feature maps (VGG, ResNet)", ":material/layers:", "feature-maps"),
+    ("pages/feature_maps.py", "Feature maps (VGG, ResNet)", ":material/layers:", "feature_maps"),
     ("pages/mnist.py", "Live MNIST training", ":material/show_chart:", "mnist"),
-    ("pages/style_transfer.py", "Neural style transfer", ":material/palette:", "style-transfer"),
+    ("pages/style_transfer.py", "Neural style transfer", ":material/palette:", "style_transfer"),
 ]

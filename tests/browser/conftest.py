@@ -4,6 +4,7 @@ Screenshots land in artifacts/screenshots/ (printed at the start); open them and
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -43,8 +44,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server_url():
+@contextlib.contextmanager
+def running_app():
+    """Start `streamlit run app.py` on a free loopback port; yield its URL; stop it by PID."""
     port = _free_port()
     env = dict(os.environ, CONVSCOPE_OFFLINE="1", PYTHONUNBUFFERED="1")
     shared_styles = ROOT.parent / "shared" / "data" / "styles"
@@ -54,32 +56,40 @@ def server_url():
     if shared_data.is_dir():
         env.setdefault("CONVSCOPE_DATA", str(shared_data))
     (ROOT / "artifacts").mkdir(exist_ok=True)
-    log = open(ROOT / "artifacts" / "server.log", "w")
+    log_path = ROOT / "artifacts" / f"server-{port}.log"
+    log = open(log_path, "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"streamlit did not start; see {ROOT / 'artifacts' / 'server.log'}")
-        time.sleep(0.5)
-    print(f"\n[browser] app at {url} (pid {proc.pid}); screenshots in {SHOTS}")
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start; see {log_path}")
+            time.sleep(0.5)
+        print(f"\n[browser] app at {url} (pid {proc.pid}); screenshots in {SHOTS}")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def server_url():
+    with running_app() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -129,6 +139,7 @@ def open_page(page, url: str, path: str, *, timeout_s: float = 120) -> None:
     page.goto(f"{url}/{path}")
     # The shared sidebar proves the page ran inside app.py's st.navigation, not on its own.
     page.get_by_text("Presentation mode").first.wait_for(timeout=timeout_s * 1000)
+    page.locator("h1").first.wait_for(timeout=timeout_s * 1000)  # every page starts with its title
     wait_idle(page, timeout_s)
     assert_no_exception_box(page)
 

@@ -20,3 +20,15 @@ def test_presentation_mode_from_url(page, server_url):
     size = page.evaluate("getComputedStyle(document.querySelector('h1')).fontSize")
     assert float(size.rstrip("px")) >= 44, f"title font {size} is not presentation-sized"
     screenshot(page, "home-presentation")
+
+
+@pytest.mark.parametrize("path", ["feature_maps", "style_transfer"])
+def test_first_request_to_a_fresh_server_can_be_a_deep_link(page, path):
+    # Streamlit's old folder router answers until app.py has run once; a shared link
+    # opened right after a restart must still land on its page, with the shared sidebar.
+    from .conftest import running_app
+
+    with running_app() as url:
+        open_page(page, url, path, timeout_s=180)
+        assert path in page.url
+        assert page.locator("h1").first.inner_text().strip() != "ConvScope"

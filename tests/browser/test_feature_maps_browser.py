@@ -9,13 +9,6 @@ DEEP = {"VGG16": "features.29", "VGG19": "features.35", "ResNet18": "layer4.1.re
         "ResNet50": "layer4.2.relu_2"}
 
 
-@pytest.fixture(autouse=True)
-def _app_started(page, server_url):
-    # A cold server routes its very first deep link to pages/feature_maps.py by the old
-    # folder rule (feature_maps, not feature-maps) and lands on home: start the app first.
-    open_page(page, server_url, "")
-
-
 def tall_screenshot(page, name: str) -> None:
     # Streamlit scrolls inside its own container, so a full-page shot is one viewport high.
     page.set_viewport_size({"width": 1500, "height": 2300})
@@ -25,7 +18,7 @@ def tall_screenshot(page, name: str) -> None:
 
 
 def open_viewer(page, server_url, query: str) -> None:
-    open_page(page, server_url, f"feature-maps?{query}", timeout_s=240)
+    open_page(page, server_url, f"feature_maps?{query}", timeout_s=240)
     page.locator(".js-plotly-plot").first.wait_for(timeout=240_000)  # the first forward pass is done
     wait_idle(page, 120)
     assert_no_exception_box(page)
