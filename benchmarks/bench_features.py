@@ -15,6 +15,7 @@ Prints JSON and writes benchmarks/results/features.json.
 """
 from __future__ import annotations
 
+from report import save  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 import argparse
 import json
 import os
@@ -150,11 +151,7 @@ def main() -> None:
             run = subprocess.run([sys.executable, __file__, "--memory-of", name], capture_output=True,
                                  text=True, check=True, cwd=ROOT)
             result["memory"].append(json.loads(run.stdout.strip().splitlines()[-1]))
-    text = json.dumps(result, indent=2)
-    print(text)
-    out = ROOT / "benchmarks" / "results" / "features.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text + "\n")
+    save("features", result)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ tests/browser/test_geometry_browser.py, which asserts ≥ 9 window steps in 2 s 
 """
 from __future__ import annotations
 
+from report import save  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 import argparse
 import json
 import os
@@ -89,10 +90,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=6)
     report = bench(parser.parse_args().repeats)
-    out = ROOT / "benchmarks" / "results" / "geometry.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2))
+    save("geometry", report)
 
 
 if __name__ == "__main__":

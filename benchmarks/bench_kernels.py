@@ -6,6 +6,7 @@ picked image cached (not decoded again).
 """
 from __future__ import annotations
 
+from report import save  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 import json
 import os
 import platform
@@ -116,10 +117,7 @@ def main() -> None:
         "filter_512x512_rgb": bench_filters(),
         "page": bench_page_rerun(),
     }
-    out = ROOT / "benchmarks" / "results" / "kernels.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    save("kernels", result)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ on what else runs on it: the load average is recorded before and after.
 """
 from __future__ import annotations
 
+from report import save  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 import argparse
 import json
 import os
@@ -161,13 +162,7 @@ def main() -> None:
     results["targets"] = {"lenet_epoch_s": "< 4", "lenet_test_accuracy": ">= 0.985", "mlp_epoch_s": "< 1",
                           "mlp_test_accuracy": ">= 0.955", "speedup_vs_usual_pipeline_*": ">= 2.5",
                           "overhead_pct": "< 10"}
-    results["note"] = ("Measured on a 2-core machine shared with other work (see loadavg): timings are "
-                       "upper bounds; rerun on a quiet machine for the README.")
-    text = json.dumps(results, indent=2)
-    print(text)
-    out = ROOT / "benchmarks" / "results" / "mnist.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text + "\n")
+    save("mnist", results)
 
 
 if __name__ == "__main__":

@@ -302,8 +302,6 @@ def main() -> None:
         "target_met": bool(ratio <= 0.25 and ours["final_loss"]["total"] <= base["final_loss"]["total"]),
         "machine": {"python": platform.python_version(), "processor": platform.processor() or platform.machine(),
                     "cpus_visible": os.cpu_count(), "load_avg_at_end": list(os.getloadavg())},
-        "note": "Measured on a development machine shared with other jobs (see load_avg); "
-                "rerun on a quiet machine for README figures.",
         "when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
