@@ -69,7 +69,6 @@ def memory_of(name: str) -> dict:
 
 
 def speed(repeats: int) -> dict:
-    import numpy as np
 
     from explainer import feature_figures as ff
     from explainer import features as fx

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from report import save  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 import argparse
-import json
 import os
 import platform
 import statistics

@@ -7,7 +7,6 @@ picked image cached (not decoded again).
 from __future__ import annotations
 
 from report import save  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
-import json
 import os
 import platform
 import statistics

@@ -19,7 +19,8 @@ import torch.nn.functional as F
 from plotly.subplots import make_subplots
 from PIL import Image
 
-from .features import ChannelStats, Geometry, LayerRow, PresetMatch
+from .features import ChannelStats, Geometry, LayerRow
+from .filter_matching import PresetMatch
 from .plotting import DIVERGING, SEQUENTIAL, styled
 
 TILE = 96        # pixels per feature-map tile in a grid

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .geometry import Setting, plan, torch_line
+from .geometry import Pair, Setting, plan
+from .geometry_torch import torch_line
 
 
 def max_pool_pyramid(rgb: np.ndarray, levels: int = 4) -> list[np.ndarray]:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from explainer import feature_figures as ff
 from explainer import features as fx
+from explainer import filter_matching
 from explainer import models as M
 from ui.feature_maps_widgets import (MNIST_PREFIX, digit_input, session_network, user_weights,
                                      weights_notice)
@@ -44,8 +45,8 @@ def layer_table(model_key: str, side: int, _loaded: M.LoadedModel, _fm: fx.Featu
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def first_filters(model_key: str, _loaded: M.LoadedModel):
-    filters = fx.first_layer_filters(_loaded.model)
-    return filters, fx.closest_presets(filters) if filters.shape[1] in (1, 3) else []
+    filters = filter_matching.first_layer_filters(_loaded.model)
+    return filters, filter_matching.closest_presets(filters) if filters.shape[1] in (1, 3) else []
 
 
 # ---------------------------------------------------------------- controls

@@ -3,6 +3,7 @@ import streamlit as st
 
 import ui  # noqa: F401  (first import routes a deep link through app.py)
 from explainer import geometry as g
+from explainer import geometry_torch as gt
 from explainer import geometry_stacks as stacks
 from explainer.geometry_examples import EXAMPLES, EXAMPLES_BY_KEY, INPUT_VALUES, KERNEL_VALUES, cell_values
 from explainer.geometry_figures import geometry_figure
@@ -26,7 +27,7 @@ K = "geo_"  # session-state / URL prefix of this page
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def torch_check(setting: g.Setting) -> tuple[int, ...]:
-    return g.torch_shape(g.plan(setting))
+    return gt.torch_shape(g.plan(setting))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -113,14 +114,14 @@ def explain(p: g.Plan) -> None:
         st.error(msg)
     left, right = st.columns([3, 2])
     with left:
-        st.code(g.torch_line(p), language="python", wrap_lines=True)
+        st.code(gt.torch_line(p), language="python", wrap_lines=True)
     with right:
         if p.ok:
             real = torch_check(p.setting)
-            if real == g.expected_shape(p):
+            if real == gt.expected_shape(p):
                 st.success(f"torch agrees: {tuple(real)}")
             else:  # should never happen: the tests compare these over hundreds of random settings
-                st.error(f"torch gives {real}, this page predicted {g.expected_shape(p)}")
+                st.error(f"torch gives {real}, this page predicted {gt.expected_shape(p)}")
         else:
             st.warning("Not a valid layer (see above).")
     st.markdown("**Output size** (n input cells, k kernel, p padding, s stride, d dilation)")

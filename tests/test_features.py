@@ -11,6 +11,7 @@ from torchvision.models.feature_extraction import create_feature_extractor
 
 from explainer import feature_figures as ff
 from explainer import features as fx
+from explainer import filter_matching
 from explainer import models as M
 
 NAMES = list(M.MODELS)
@@ -153,15 +154,15 @@ def test_top_channels_and_predictions_by_hand():
 
 
 def test_first_layer_filters_find_their_preset():
-    refs = fx.reference_kernels(3)
+    refs = filter_matching.reference_kernels(3)
     sobel = np.stack([refs["Sobel x"]] * 3)                    # the same kernel on R, G and B
     colour = np.stack([refs["Sobel y"], -refs["Sobel y"], 0 * refs["Sobel y"]])
-    matches = fx.closest_presets(np.stack([sobel, -sobel, colour]).astype(np.float32))
+    matches = filter_matching.closest_presets(np.stack([sobel, -sobel, colour]).astype(np.float32))
     assert matches[0].preset == "Sobel x" and matches[0].similarity == pytest.approx(1.0)
     assert matches[1].sign == -1 and matches[1].label == "−Sobel x"
     assert matches[2].grey_share < 0.01 and matches[2].label.startswith("colour")
-    gauss7 = np.stack([fx.reference_kernels(7)["Gaussian blur"]] * 3)[None]
-    assert fx.closest_presets(gauss7.astype(np.float32))[0].preset == "Gaussian blur"
+    gauss7 = np.stack([filter_matching.reference_kernels(7)["Gaussian blur"]] * 3)[None]
+    assert filter_matching.closest_presets(gauss7.astype(np.float32))[0].preset == "Gaussian blur"
 
 
 def test_feature_grid_labels_every_channel_and_keeps_zero_white():

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from torch import nn
 
 from explainer import geometry as g
+from explainer import geometry_torch as gt
 from explainer import geometry_stacks as stacks
 from explainer.geometry_examples import DIGITS, EDGE, EXAMPLES, PATCH, SHARPEN, cell_values
 
@@ -16,7 +17,7 @@ from explainer.geometry_examples import DIGITS, EDGE, EXAMPLES, PATCH, SHARPEN, 
 def _torch_outcome(p: g.Plan):
     """What torch really does with this setting: an output shape, or None if it refuses."""
     try:
-        return g.torch_shape(p) if p.ok else _forced_shape(p)
+        return gt.torch_shape(p) if p.ok else _forced_shape(p)
     except (RuntimeError, ValueError):
         return None
 
@@ -64,7 +65,7 @@ def test_plan_agrees_with_torch(s):
     p = g.plan(s)
     real = _torch_outcome(p)
     if p.ok:
-        assert real == g.expected_shape(p), (g.torch_line(p), p.out, real)
+        assert real == gt.expected_shape(p), (gt.torch_line(p), p.out, real)
     else:
         # 'same' on a pooling or transposed layer is this page's idea (keep the size), not a torch
         # argument, so torch may well run what we refuse there; everywhere else torch must refuse too.
@@ -84,7 +85,7 @@ def test_pooling_sizes_agree_with_torch(op, h, w, kh, kw, stride, pad, dilate):
     p = g.plan(s)
     real = _torch_outcome(p)
     if p.ok:
-        assert real == g.expected_shape(p), (g.torch_line(p), p.out, real)
+        assert real == gt.expected_shape(p), (gt.torch_line(p), p.out, real)
     else:
         assert real is None or min(real[-2:]) < 1, (s, p.problems, real)
 
@@ -94,7 +95,7 @@ def test_pooling_sizes_agree_with_torch(op, h, w, kh, kw, stride, pad, dilate):
 def test_the_nn_line_builds_the_same_layer(s):
     p = g.plan(s.with_(output_padding=s.output_padding if s.op == "transposed" else (0, 0)))
     if p.ok:
-        assert repr(eval(g.torch_line(p), {"nn": nn})) == repr(g.torch_module(p))
+        assert repr(eval(gt.torch_line(p), {"nn": nn})) == repr(gt.torch_module(p))
 
 
 @settings(max_examples=120, deadline=None)
@@ -108,7 +109,7 @@ def test_readable_loops_match_torch(s, seed):
     rng = np.random.default_rng(seed)
     x = rng.integers(-5, 6, size=s.size).astype(float)
     w = rng.integers(-3, 4, size=s.kernel).astype(float)
-    layer = g.torch_module(p).double()
+    layer = gt.torch_module(p).double()
     if s.op in ("conv", "transposed"):
         layer.weight.data = torch.from_numpy(w)[None, None]
         layer.bias.data.zero_()
@@ -129,7 +130,7 @@ def test_every_lecture_example_gives_the_lectures_size(ex):
     p = g.plan(ex.setting)
     assert p.ok, p.problems
     assert p.out == ex.expect
-    assert g.torch_shape(p)[-2:] == ex.expect
+    assert gt.torch_shape(p)[-2:] == ex.expect
 
 
 def test_lecture_cells_6_and_114():
@@ -174,7 +175,7 @@ def test_same_with_even_kernel_runs_but_says_it_is_uneven():
     p = g.plan(g.Setting(size=(6, 5), kernel=(4, 3), padding_mode="same"))
     assert p.ok and p.out == (6, 5) and p.pads == ((1, 2), (1, 1))
     assert any("symmetric" in n for n in p.notes)
-    assert g.torch_shape(p) == (1, 1, 6, 5)
+    assert gt.torch_shape(p) == (1, 1, 6, 5)
 
 
 def test_window_index_map_by_hand():
