@@ -52,16 +52,16 @@ def memory_of(name: str) -> dict:
     """Run in a fresh subprocess: load ``name``, capture all layers at 224 px, report peak RSS."""
     import numpy as np
 
-    from explainer import features as fx
-    from explainer import models as M
+    from explainer.features import extraction
+    from explainer.features import models
     from explainer.device import configure_threads
 
     configure_threads()
     base = _peak_mb()
-    loaded = M.load_model(name, download_if_missing=False)
+    loaded = models.load_model(name, download_if_missing=False)
     after_load = _peak_mb()
-    x, _ = M.prepare_input(np.full((300, 300, 3), 120, np.uint8), loaded, 224)
-    fm = fx.capture(loaded.model, x)
+    x, _ = models.prepare_input(np.full((300, 300, 3), 120, np.uint8), loaded, 224)
+    fm = extraction.capture(loaded.model, x)
     return {"model": name, "pretrained": loaded.pretrained, "layers": len(fm.maps),
             "peak_rss_after_import_mb": round(base), "peak_rss_model_loaded_mb": round(after_load),
             "peak_rss_after_forward_mb": round(_peak_mb()),
@@ -70,23 +70,23 @@ def memory_of(name: str) -> dict:
 
 def speed(repeats: int) -> dict:
 
-    from explainer import feature_figures as ff
-    from explainer import features as fx
-    from explainer import models as M
+    from explainer.features import figures
+    from explainer.features import extraction
+    from explainer.features import models
     from explainer.device import configure_threads
     from explainer.images import sample_images
 
     threads = configure_threads()
-    loaded = M.load_model("VGG16", download_if_missing=False)
+    loaded = models.load_model("VGG16", download_if_missing=False)
     rgb = sample_images()["chelsea"].load()
-    x, shown = M.prepare_input(rgb, loaded, 224)
+    x, shown = models.prepare_input(rgb, loaded, 224)
     t0, c0 = time.perf_counter(), time.process_time()
-    fm = fx.capture(loaded.model, x)  # includes tracing the graph once
+    fm = extraction.capture(loaded.model, x)  # includes tracing the graph once
     first, first_cpu = time.perf_counter() - t0, time.process_time() - c0
     again, again_cpu = [], []
     for _ in range(repeats):
         t0, c0 = time.perf_counter(), time.process_time()
-        fx.capture(loaded.model, x)
+        extraction.capture(loaded.model, x)
         again.append(time.perf_counter() - t0)
         again_cpu.append(time.process_time() - c0)
 
@@ -96,9 +96,9 @@ def speed(repeats: int) -> dict:
         for _ in range(repeats):
             t0 = time.perf_counter()  # single-threaded work: wall time is what a user waits
             maps, stats = fm.maps[layer], fm.stats[layer]
-            top = fx.top_channels(stats, 16)
-            grid = ff.feature_grid(maps, top, stats=stats, title=layer)
-            big = ff.enlarged_map(shown, maps[int(top[0])], channel=int(top[0]))
+            top = extraction.top_channels(stats, 16)
+            grid = figures.feature_grid(maps, top, stats=stats, title=layer)
+            big = figures.enlarged_map(shown, maps[int(top[0])], channel=int(top[0]))
             grid.to_json(), big.to_json()  # what st.plotly_chart sends
             times.append(time.perf_counter() - t0)
         switches[layer] = {"median": round(1000 * statistics.median(times), 1),

@@ -24,8 +24,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import explainer.images as images  # noqa: E402
-from explainer import filtering as Fl  # noqa: E402
-from explainer import kernels as K  # noqa: E402
+from explainer.kernels import filtering  # noqa: E402
+from explainer.kernels import presets  # noqa: E402
 from explainer.device import configure_threads  # noqa: E402
 
 REPEATS = 25
@@ -52,12 +52,12 @@ def bench_filters() -> dict:
     rgb = images.fit_within(images.load_image(skimage.data.astronaut()), 512)    # (512, 512, 3) uint8
     out = {}
     for size in (3, 7, 15):
-        general = K.random_kernel(size, size)          # full rank: one F.conv2d pass
-        smooth = K.gaussian(size, size / 4)            # rank one: two thin F.conv2d passes
+        general = presets.random_kernel(size, size)          # full rank: one F.conv2d pass
+        smooth = presets.gaussian(size, size / 4)            # rank one: two thin F.conv2d passes
         out[f"{size}x{size}"] = {
-            "general_kernel": _median_ms(lambda: Fl.convolve(rgb, general, padding="zeros")),
-            "gaussian_kernel": _median_ms(lambda: Fl.convolve(rgb, smooth, padding="zeros")),
-            "conv_layer_mode": _median_ms(lambda: Fl.convolve(rgb, general, padding="zeros", colour="conv-layer")),
+            "general_kernel": _median_ms(lambda: filtering.convolve(rgb, general, padding="zeros")),
+            "gaussian_kernel": _median_ms(lambda: filtering.convolve(rgb, smooth, padding="zeros")),
+            "conv_layer_mode": _median_ms(lambda: filtering.convolve(rgb, general, padding="zeros", colour="conv-layer")),
         }
     return out
 

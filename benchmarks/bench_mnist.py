@@ -3,7 +3,7 @@
     python benchmarks/bench_mnist.py [--data ../shared/data] [--quick]
 
 Measures, on the real MNIST in ../shared/data (60,000 training digits, one epoch, Adam):
-* LeNet-5 and the fully connected network through ``explainer.training.train_events``
+* LeNet-5 and the fully connected network through ``explainer.mnist.training.train_events``
   (both trained in the same loop, each timed alone), test accuracy after one epoch,
   with 2 threads and with 1 thread;
 * (each with 1 and with 2 threads) the same LeNet-5 epoch written the usual way: ``MNIST(transform=Compose([ToTensor(),
@@ -33,11 +33,11 @@ import plotly.tools  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from explainer.datasets import MNIST_MEAN, MNIST_STD, load_digits  # noqa: E402
+from explainer.mnist.datasets import MNIST_MEAN, MNIST_STD, load_digits  # noqa: E402
 from explainer.jobs import JobRunner  # noqa: E402
-from explainer.mnist_figures import curves_figure  # noqa: E402
-from explainer.networks import CNN_NAME, MLP_NAME, LeNetSpec, build  # noqa: E402
-from explainer.training import EpochDone, TrainConfig, TrainingLog, accuracy, train_events  # noqa: E402
+from explainer.mnist.figures import curves_figure  # noqa: E402
+from explainer.mnist.networks import CNN_NAME, MLP_NAME, LeNetSpec, build  # noqa: E402
+from explainer.mnist.training import EpochDone, TrainConfig, TrainingLog, accuracy, train_events  # noqa: E402
 
 
 def ours(data, threads: int, train_size: int) -> dict:
@@ -154,7 +154,7 @@ def main() -> None:
         results[f"speedup_vs_plain_in_memory_{tag}"] = round(
             results[f"plain_in_memory_loop_{tag}"]["epoch_s_lenet"] / mine, 2)
     results["best_lenet_epoch_s"] = min(results[k]["epoch_s_lenet"] for k in results if k.startswith("ours_"))
-    from explainer.training import training_threads
+    from explainer.mnist.training import training_threads
 
     results["live_chart_overhead"] = live_overhead(data, training_threads(), n)
     results["loadavg_after"] = os.getloadavg()

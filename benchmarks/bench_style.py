@@ -4,12 +4,12 @@ Baseline (written here, after the structure of the PyTorch "Neural Transfer" tut
 a ``nn.Sequential`` of VGG19 layers with content/style loss modules inserted, trimmed
 after the last loss, ``torch.optim.LBFGS`` (max_iter=20) on the full-size image started
 from the content image, clamped inside the closure, 300 closure evaluations.
-Ours: ``explainer.style.transfer``: coarse-to-fine levels, targets once per level, L-BFGS
+Ours: ``explainer.style.transfer.transfer``: coarse-to-fine levels, targets once per level, L-BFGS
 with a strong-Wolfe line search on ``z`` where the picture is ``sigmoid(z)`` (no clamping),
 bfloat16 network passes where the CPU/GPU has native bfloat16 (float32 Gram matrices and losses).
 Both use the same layers, layer weights, alpha/beta and the same VGG19 weights
 (pretrained if cached, else the same seeded random init); both final images are
-scored by one function, ``explainer.style.final_loss``, at the output size.
+scored by one function, ``explainer.style.transfer.final_loss``, at the output size.
 
 Each method runs in its own subprocess (same machine, one after the other, torch
 limited to ``--threads`` threads) so peak memory is per method.
@@ -51,7 +51,7 @@ def _images(style_name: str, content_name: str):
 
 
 def _settings(args):
-    from explainer.style import StyleSettings
+    from explainer.style.transfer import StyleSettings
 
     return StyleSettings(size=args.size, iterations=args.iterations, coarse_iterations=args.coarse_iterations,
                          levels=args.levels, content_weight=1.0, style_weight=1e6, tv_weight=0.0)
@@ -65,8 +65,8 @@ def _baseline(net, content_rgb, style_rgb, settings, evaluations: int):
     import torch.nn.functional as F
     from torch import nn
 
-    from explainer.style import resize_long_side, to_rgb, to_tensor
-    from explainer.style_net import RELU_INDEX
+    from explainer.style.transfer import resize_long_side, to_rgb, to_tensor
+    from explainer.style.net import RELU_INDEX
 
     def gram(x):
         a, b, c, d = x.size()
@@ -150,8 +150,8 @@ def worker(args) -> dict:
     import torch
 
     torch.set_num_threads(args.threads)
-    from explainer.style import _autocast_dtype, final_loss, run_to_end, transfer
-    from explainer.style_net import load_style_net
+    from explainer.style.transfer import _autocast_dtype, final_loss, run_to_end, transfer
+    from explainer.style.net import load_style_net
 
     rss_before = _peak_rss_mb()
     t = time.perf_counter()
@@ -189,7 +189,7 @@ def load_worker() -> dict:
     """Peak memory of building the network (in this fresh process), with whatever the hub cache holds."""
     import torch
 
-    from explainer.style_net import features_copy_path, load_style_net
+    from explainer.style.net import features_copy_path, load_style_net
 
     had_copy = features_copy_path().is_file()
     before = _peak_rss_mb()
@@ -206,7 +206,7 @@ def fake_checkpoint_worker() -> dict:
     import torch
     from torchvision.models import vgg19
 
-    from explainer.style_net import WEIGHTS, cache_path
+    from explainer.style.net import WEIGHTS, cache_path
 
     path = cache_path(WEIGHTS)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -291,7 +291,7 @@ def main() -> None:
         "content": args.content, "style": base["style_image"],
         "weights": base["weights"],
         "weights_note": ("No pretrained VGG19 on this machine: both methods use the same seeded random "
-                         "initialisation (explainer.style_net.UNTRAINED_SEED), so losses compare but "
+                         "initialisation (explainer.style.net.UNTRAINED_SEED), so losses compare but "
                          "the pictures are not meaningful.") if "UNTRAINED" in base["weights"] else
                         "Both methods use the pretrained ImageNet VGG19 (features-only copy).",
         "baseline": base, "ours": ours,

@@ -21,7 +21,7 @@ import time
 import traceback
 from typing import Any, Callable, Iterator
 
-from .device import cpu_count
+from explainer.device import cpu_count
 
 QUEUED, RUNNING, DONE, STOPPED, FAILED = "queued", "running", "done", "stopped", "failed"
 FINISHED = (DONE, STOPPED, FAILED)

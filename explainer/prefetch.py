@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from . import models as M
-from . import weights as W
-from .paths import data_dir
+from explainer.features import models
+from explainer import weights
+from explainer.config import data_dir
 
 MNIST_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
@@ -36,7 +36,7 @@ def mnist_folder() -> Path:
 
 def report() -> list[Item]:
     """What is on disk now (no network)."""
-    rows = [Item(e.item, e.path, e.present, e.size_mb) for e in M.cached_status()]
+    rows = [Item(e.item, e.path, e.present, e.size_mb) for e in models.cached_status()]
     raw = mnist_folder()
     files = [raw / f for f in MNIST_FILES]
     present = all(f.is_file() for f in files)
@@ -61,8 +61,8 @@ def fetch_mnist(out: TextIO) -> str | None:
     """Download MNIST into the data folder with torchvision; the error message, or None."""
     if all((mnist_folder() / f).is_file() for f in MNIST_FILES):
         return None
-    if os.environ.get(W.OFFLINE_ENV) == "1":
-        return f"Downloads are switched off ({W.OFFLINE_ENV}=1)."
+    if os.environ.get(weights.OFFLINE_ENV) == "1":
+        return f"Downloads are switched off ({weights.OFFLINE_ENV}=1)."
     from torchvision.datasets import MNIST
 
     print(f"  MNIST -> {data_dir()}", file=out, flush=True)
@@ -91,8 +91,8 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
 
     failures: dict[str, str] = {}
     if not args.check:
-        print(f"Downloading pretrained weights into {W.cache_path(M.STYLE_WEIGHTS).parent}", file=out, flush=True)
-        for name, _path, error in M.prefetch_models(_bar(out), force=args.force):
+        print(f"Downloading pretrained weights into {weights.cache_path(models.STYLE_WEIGHTS).parent}", file=out, flush=True)
+        for name, _path, error in models.prefetch_models(_bar(out), force=args.force):
             if error:
                 failures[f"{name} weights"] = error
                 print(f"  {name:<10} FAILED: {error}", file=out, flush=True)

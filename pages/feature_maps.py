@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from explainer import feature_figures as ff
-from explainer import features as fx
-from explainer import filter_matching
-from explainer import models as M
+from explainer.features import figures
+from explainer.features import extraction
+from explainer.features import filter_matching
+from explainer.features import models
 from ui.feature_maps_widgets import (MNIST_PREFIX, digit_input, session_network, user_weights,
                                      weights_notice)
 from ui.image_picker import image_picker
@@ -20,31 +20,31 @@ PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "las
 
 # ---------------------------------------------------------------- cached computations
 @st.cache_resource(max_entries=2, show_spinner="Building the network (once for everyone)…")
-def shared_model(name: str) -> M.LoadedModel:
+def shared_model(name: str) -> models.LoadedModel:
     """One copy per process, shared by all sessions; at most two held (a VGG is ~550 MB)."""
-    return M.load_model(name, download_if_missing=False)
+    return models.load_model(name, download_if_missing=False)
 
 
 @st.cache_resource(max_entries=4, ttl=1800, show_spinner="One forward pass through every layer…")
-def forward(model_key: str, image_key: str, size: int, _loaded: M.LoadedModel, _rgb: np.ndarray):
+def forward(model_key: str, image_key: str, size: int, _loaded: models.LoadedModel, _rgb: np.ndarray):
     """Feature maps of every layer for one (network, image, size): switching layer reuses them."""
-    x, shown = M.prepare_input(_rgb, _loaded, size)
-    return fx.capture(_loaded.model, x), shown
+    x, shown = models.prepare_input(_rgb, _loaded, size)
+    return extraction.capture(_loaded.model, x), shown
 
 
 @st.cache_resource(max_entries=4, ttl=1800, show_spinner=False)
-def forward_digit(model_key: str, digit_key: str, _loaded: M.LoadedModel, _x, _shown: np.ndarray):
-    return fx.capture(_loaded.model, _x), _shown
+def forward_digit(model_key: str, digit_key: str, _loaded: models.LoadedModel, _x, _shown: np.ndarray):
+    return extraction.capture(_loaded.model, _x), _shown
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def layer_table(model_key: str, side: int, _loaded: M.LoadedModel, _fm: fx.FeatureMaps):
-    rows = fx.layer_table(_loaded.model, _fm.shapes, _fm.input_shape)
-    return ff.layer_table_frame(rows, image_side=side), sum(r.params for r in rows)
+def layer_table(model_key: str, side: int, _loaded: models.LoadedModel, _fm: extraction.FeatureMaps):
+    rows = extraction.layer_table(_loaded.model, _fm.shapes, _fm.input_shape)
+    return figures.layer_table_frame(rows, image_side=side), sum(r.params for r in rows)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def first_filters(model_key: str, _loaded: M.LoadedModel):
+def first_filters(model_key: str, _loaded: models.LoadedModel):
     filters = filter_matching.first_layer_filters(_loaded.model)
     return filters, filter_matching.closest_presets(filters) if filters.shape[1] in (1, 3) else []
 
@@ -55,7 +55,7 @@ fs = font_size()
 st.title("Feature maps: what each layer sees")
 
 session_nets = st.session_state.get("mnist_models") or {}
-choices = list(M.MODELS) + [MNIST_PREFIX + n for n in session_nets]
+choices = list(models.MODELS) + [MNIST_PREFIX + n for n in session_nets]
 k_model = url.bind("model", "VGG16", choices=choices)
 if st.session_state[k_model] not in choices:
     st.session_state[k_model] = "VGG16"
@@ -88,7 +88,7 @@ else:
         loaded = user_weights(loaded)
 with left:
     weights_notice(loaded, on_downloaded=shared_model.clear)
-tag = "" if loaded.pretrained else f" · {ff.UNTRAINED_NOTE}"
+tag = "" if loaded.pretrained else f" · {figures.UNTRAINED_NOTE}"
 
 try:
     if is_digit_net:
@@ -104,7 +104,7 @@ with right:
     if loaded.spec and not presentation():
         st.caption(loaded.spec.blurb)
 
-spatial = [n for n in fx.list_layers(loaded.model) if fm.maps[n].ndim == 3]
+spatial = [n for n in extraction.list_layers(loaded.model) if fm.maps[n].ndim == 3]
 if not spatial:
     st.info(f"{name} has no convolutional layer: it flattens the picture into one long vector first, "
             "so there are no feature maps to show. Pick a CNN.")
@@ -122,10 +122,10 @@ if st.session_state[k_layer] not in spatial:
 
 
 def layer_label(n: str) -> str:
-    return f"{n} — {fx.describe_layer(loaded.model, n)} → {' × '.join(map(str, fm.maps[n].shape))}"
+    return f"{n} — {extraction.describe_layer(loaded.model, n)} → {' × '.join(map(str, fm.maps[n].shape))}"
 
 
-geos = fx.layer_geometry(loaded.model, fm.input_shape)
+geos = extraction.layer_geometry(loaded.model, fm.input_shape)
 tabs = st.tabs(["Feature maps", "Early vs deep", "First-layer filters", "Layer table", "Predictions"])
 
 # ---------------------------------------------------------------- feature maps of one layer
@@ -141,7 +141,7 @@ with tabs[0]:
     if st.session_state[k_view] == "top":
         k_top = url.bind("k", 16, choices=[8, 16, 32, 64])
         c3.select_slider("How many", [8, 16, 32, 64], key=k_top)
-        channels = fx.top_channels(stats, min(st.session_state[k_top], n_ch))
+        channels = extraction.top_channels(stats, min(st.session_state[k_top], n_ch))
         what = f"top {len(channels)} of {n_ch} maps"
     else:
         pages = -(-n_ch // 64)
@@ -159,7 +159,7 @@ with tabs[0]:
         k_alpha = url.bind("alpha", 0.6, lo=0.0, hi=1.0)
         st.slider("Overlay opacity", 0.0, 1.0, step=0.05, key=k_alpha)
     h, w = maps.shape[1:]
-    st.plotly_chart(ff.feature_grid(maps, channels, stats=stats, scope=st.session_state[k_scope],
+    st.plotly_chart(figures.feature_grid(maps, channels, stats=stats, scope=st.session_state[k_scope],
                                     font_size=fs, title=f"{layer} · {what}, {h}×{w}{tag}"),
                     config=PLOT_CONFIG, key="grid")
     geo = geos[layer]
@@ -180,7 +180,7 @@ with tabs[0]:
     st.session_state["fm_last_layer"] = (name, layer)
     st.number_input(f"Enlarge channel (0–{n_ch - 1})", 0, n_ch - 1, key=k_chan)
     ch = st.session_state[k_chan]
-    st.plotly_chart(ff.enlarged_map(shown, maps[ch], channel=ch, opacity=st.session_state[k_alpha],
+    st.plotly_chart(figures.enlarged_map(shown, maps[ch], channel=ch, opacity=st.session_state[k_alpha],
                                     geometry=geos[layer], font_size=fs, title=f"{layer}, channel {ch}{tag}"),
                     config=PLOT_CONFIG, key="enlarged")
 
@@ -200,7 +200,7 @@ with tabs[1]:
         return f"<b>{n}</b><br>{c} maps of {hh}×{ww}" + (f", field {rf:.0f} px" if rf else "")
 
     early, deep = st.session_state[k_early], st.session_state[k_deep]
-    st.plotly_chart(ff.early_vs_deep(fm.maps[early], fm.maps[deep], fm.stats[early], fm.stats[deep],
+    st.plotly_chart(figures.early_vs_deep(fm.maps[early], fm.maps[deep], fm.stats[early], fm.stats[deep],
                                      titles=(side_title(early) + tag, side_title(deep) + tag), font_size=fs),
                     config=PLOT_CONFIG, key="early_deep")
     st.markdown("The 8 strongest maps of each layer. Early layers keep the picture's layout and respond "
@@ -217,7 +217,7 @@ with tabs[2]:
         k_nf = url.bind("nfilters", 32, choices=[16, 32, 64])
         st.select_slider("Filters shown", [16, 32, 64], key=k_nf)
         n = min(st.session_state[k_nf], len(filters))
-        st.plotly_chart(ff.filter_tiles(filters[:n], matches[:n], font_size=fs, cols=6 if presentation() else 8,
+        st.plotly_chart(figures.filter_tiles(filters[:n], matches[:n], font_size=fs, cols=6 if presentation() else 8,
                                         title=f"The {len(filters)} filters of the first layer ({k}×{k}×3){tag}"),
                         config=PLOT_CONFIG, key="filters")
         counts: dict[str, int] = {}
@@ -245,8 +245,8 @@ with tabs[3]:
 
 # ---------------------------------------------------------------- predictions
 with tabs[4]:
-    preds = fx.top_predictions(fm.logits, loaded.categories, 5)
-    st.plotly_chart(ff.predictions_figure(preds, untrained=not loaded.pretrained, font_size=fs),
+    preds = extraction.top_predictions(fm.logits, loaded.categories, 5)
+    st.plotly_chart(figures.predictions_figure(preds, untrained=not loaded.pretrained, font_size=fs),
                     config=PLOT_CONFIG, key="preds")
     st.caption("Softmax of the last layer's 1000 scores; class names from the weights' metadata."
                if not is_digit_net else "Softmax of the network's 10 scores.")

@@ -2,12 +2,12 @@
 import streamlit as st
 
 import ui  # noqa: F401  (first import routes a deep link through app.py)
-from explainer import geometry as g
-from explainer import geometry_torch as gt
-from explainer import geometry_stacks as stacks
-from explainer.geometry_examples import EXAMPLES, EXAMPLES_BY_KEY, INPUT_VALUES, KERNEL_VALUES, cell_values
-from explainer.geometry_figures import geometry_figure
-from explainer.geometry_volumes import channels_figure, lenet_figure, pyramid_figure, receptive_field_figure
+from explainer.geometry import arithmetic
+from explainer.geometry import torch_layers
+from explainer.geometry import stacks
+from explainer.geometry.examples import EXAMPLES, EXAMPLES_BY_KEY, INPUT_VALUES, KERNEL_VALUES, cell_values
+from explainer.geometry.figures import geometry_figure
+from explainer.geometry.volumes import channels_figure, lenet_figure, pyramid_figure, receptive_field_figure
 from ui.image_picker import image_picker
 from ui.sidebar import advanced, font_size, presentation
 from ui.url_state import UrlState
@@ -26,8 +26,8 @@ K = "geo_"  # session-state / URL prefix of this page
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def torch_check(setting: g.Setting) -> tuple[int, ...]:
-    return gt.torch_shape(g.plan(setting))
+def torch_check(setting: arithmetic.Setting) -> tuple[int, ...]:
+    return torch_layers.torch_shape(arithmetic.plan(setting))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -56,9 +56,9 @@ def apply_example() -> None:
 
 url = UrlState()
 b = {name: url.bind(K + name, default, **kw) for name, default, kw in [
-    ("view", "window", dict(choices=list(VIEWS))), ("op", "conv", dict(choices=list(g.OPERATIONS))),
+    ("view", "window", dict(choices=list(VIEWS))), ("op", "conv", dict(choices=list(arithmetic.OPERATIONS))),
     ("h", 5, dict(lo=1, hi=32)), ("w", 5, dict(lo=1, hi=32)), ("kh", 3, dict(lo=1, hi=9)), ("kw", 3, dict(lo=1, hi=9)),
-    ("pad", "valid", dict(choices=list(g.PADDING_MODES))), ("ph", 1, dict(lo=0, hi=8)), ("pw", 1, dict(lo=0, hi=8)),
+    ("pad", "valid", dict(choices=list(arithmetic.PADDING_MODES))), ("ph", 1, dict(lo=0, hi=8)), ("pw", 1, dict(lo=0, hi=8)),
     ("s", 1, dict(lo=0, hi=5)), ("d", 1, dict(lo=1, hi=4)), ("opad", 0, dict(lo=0, hi=3)),
     ("num", True, {}), ("vals", "digits", dict(choices=list(INPUT_VALUES))),
     ("kvals", "edge", dict(choices=list(KERNEL_VALUES))), ("fps", 3.0, dict(choices=SPEEDS)),
@@ -82,16 +82,16 @@ top[1].radio("View", list(VIEWS), key=b["view"], format_func=VIEWS.get, horizont
 view = st.session_state[b["view"]]
 
 
-def geometry_controls(op: str | None = None) -> g.Setting:
+def geometry_controls(op: str | None = None) -> arithmetic.Setting:
     """Operation, sizes, padding, stride, dilation: the Setting they describe (checked later)."""
     if op is None:
-        st.selectbox("Operation", list(g.OPERATIONS), key=b["op"], format_func=g.OPERATIONS.get)
+        st.selectbox("Operation", list(arithmetic.OPERATIONS), key=b["op"], format_func=arithmetic.OPERATIONS.get)
     c = st.columns(2)
     c[0].number_input("Input height", 1, 32, key=b["h"])
     c[1].number_input("Input width", 1, 32, key=b["w"])
     c[0].number_input("Kernel height", 1, 9, key=b["kh"])
     c[1].number_input("Kernel width", 1, 9, key=b["kw"])
-    st.radio("Padding", list(g.PADDING_MODES), key=b["pad"], format_func=g.PADDING_MODES.get, horizontal=True)
+    st.radio("Padding", list(arithmetic.PADDING_MODES), key=b["pad"], format_func=arithmetic.PADDING_MODES.get, horizontal=True)
     custom = st.session_state[b["pad"]] == "custom"
     if custom:
         c = st.columns(2)
@@ -102,30 +102,30 @@ def geometry_controls(op: str | None = None) -> g.Setting:
     c[1].number_input("Dilation", 1, 4, key=b["d"], help="Gaps between kernel cells: 2 = every other cell.")
     ss = st.session_state
     op = op or ss[b["op"]]
-    return g.Setting(op=op, size=(ss[b["h"]], ss[b["w"]]), kernel=(ss[b["kh"]], ss[b["kw"]]),
+    return arithmetic.Setting(op=op, size=(ss[b["h"]], ss[b["w"]]), kernel=(ss[b["kh"]], ss[b["kw"]]),
                      stride=(ss[b["s"]],) * 2, dilation=(ss[b["d"]],) * 2, padding_mode=ss[b["pad"]],
                      padding=(ss[b["ph"]], ss[b["pw"]]) if custom else (0, 0),
                      output_padding=(ss[b["opad"]],) * 2 if op == "transposed" else (0, 0))
 
 
-def explain(p: g.Plan) -> None:
+def explain(p: arithmetic.Plan) -> None:
     """Why it can't run (if so), the nn line and torch's verdict, the formula with numbers, notes."""
     for msg in p.problems:
         st.error(msg)
     left, right = st.columns([3, 2])
     with left:
-        st.code(gt.torch_line(p), language="python", wrap_lines=True)
+        st.code(torch_layers.torch_line(p), language="python", wrap_lines=True)
     with right:
         if p.ok:
             real = torch_check(p.setting)
-            if real == gt.expected_shape(p):
+            if real == torch_layers.expected_shape(p):
                 st.success(f"torch agrees: {tuple(real)}")
             else:  # should never happen: the tests compare these over hundreds of random settings
-                st.error(f"torch gives {real}, this page predicted {gt.expected_shape(p)}")
+                st.error(f"torch gives {real}, this page predicted {torch_layers.expected_shape(p)}")
         else:
             st.warning("Not a valid layer (see above).")
     st.markdown("**Output size** (n input cells, k kernel, p padding, s stride, d dilation)")
-    for line in g.formula(p):
+    for line in arithmetic.formula(p):
         st.latex(line)
     for msg in p.notes:
         st.info(msg)
@@ -149,14 +149,14 @@ def sliding_window() -> None:
     left, right = st.columns([1, 3.4 if present else 2.8], gap="medium")
     with left:
         setting = geometry_controls()
-    p = g.plan(setting)
+    p = arithmetic.plan(setting)
     if not p.ok:
         with right:
             explain(p)
         return
     transposed = setting.op == "transposed"
     with left:
-        playback_controls(len(g.positions(p)), transposed)
+        playback_controls(len(arithmetic.positions(p)), transposed)
     ss = st.session_state
     x, used = cell_values(ss[b["vals"]], setting.size, seed=1)
     w, kused = cell_values(ss[b["kvals"]], setting.kernel, seed=2, low=-1, high=2)
@@ -181,19 +181,19 @@ def channels() -> None:
         st.slider("Number of filters N", 1, 8, key=b["n"])
         setting = geometry_controls(op="conv")
     ss = st.session_state
-    p = g.plan(setting.with_(in_channels=ss[b["c"]], out_channels=ss[b["n"]]))
+    p = arithmetic.plan(setting.with_(in_channels=ss[b["c"]], out_channels=ss[b["n"]]))
     with right:
         channel_volumes(p)
 
 
-def channel_volumes(p: g.Plan) -> None:
+def channel_volumes(p: arithmetic.Plan) -> None:
     if not p.ok:
         explain(p)
         return
     s = p.setting
     st.plotly_chart(channels_figure(s.size, s.kernel, s.in_channels, s.out_channels, p.out, font_size=fs),
                     config={"displayModeBar": False})
-    params = g.parameter_count(s.kernel, s.in_channels, s.out_channels)
+    params = arithmetic.parameter_count(s.kernel, s.in_channels, s.out_channels)
     kh, kw = s.kernel
     st.markdown(f"Each filter is **{kh}×{kw}×{s.in_channels}**: it spans every input channel and gives **one** "
                 f"feature map. {s.out_channels} filter{'s' if s.out_channels > 1 else ''} → {s.out_channels} "

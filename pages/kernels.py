@@ -4,12 +4,12 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from explainer import filtering as Fl
-from explainer import image_matrix as M
-from explainer import kernels as K
-from explainer.canny import canny
+from explainer.kernels import filtering
+from explainer.kernels import image_matrix
+from explainer.kernels import presets
+from explainer.kernels.canny import canny
 from explainer.images import to_gray
-from explainer.kernel_figures import compass_legend, kernel_figure, mark_patch, matrix_figure, output_figure
+from explainer.kernels.figures import compass_legend, kernel_figure, mark_patch, matrix_figure, output_figure
 from ui.image_picker import image_picker
 from ui.sidebar import advanced, font_size, presentation
 from ui.url_state import UrlState
@@ -17,16 +17,16 @@ from ui.url_state import UrlState
 DEFAULT_CUSTOM = "0 -1 0\n-1 5 -1\n0 -1 0"
 ODD_SIZES = list(range(1, 16, 2))
 DEMOS = {"photo": "Zoom into the photo above (uses the kernel above)",
-         **{k: f"Lecture: {e.title}" for k, e in M.worked_examples().items()}}
+         **{k: f"Lecture: {e.title}" for k, e in image_matrix.worked_examples().items()}}
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
 
 # ---------------------------------------------------------------- cached computations
 @st.cache_data(max_entries=64, show_spinner=False)
 def filtered(image_key: str, _rgb: np.ndarray, kernel: np.ndarray, kind: str, padding: str, colour: str,
-             mapping: str, channel_weights: tuple[float, float, float]) -> Fl.Filtered:
+             mapping: str, channel_weights: tuple[float, float, float]) -> filtering.Filtered:
     # _rgb is not hashed: image_key already names its content.
-    return Fl.apply_filter(_rgb, kernel, kind=kind, padding=padding, colour=colour, mapping=mapping,
+    return filtering.apply_filter(_rgb, kernel, kind=kind, padding=padding, colour=colour, mapping=mapping,
                           channel_weights=channel_weights)
 
 
@@ -41,13 +41,13 @@ def gray_of(image_key: str, _rgb: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- controls
-def preset_controls(url: UrlState, preset: K.Preset) -> np.ndarray:
+def preset_controls(url: UrlState, preset: presets.Preset) -> np.ndarray:
     """Draw the chosen preset's parameters; return its kernel (identity + a message if a typed one is bad)."""
     size = url.bind("size", 7, choices=ODD_SIZES)
     sigma = url.bind("sigma", 2.0, lo=0.2, hi=5.0)
     amount = url.bind("amount", 1.0, lo=0.0, hi=5.0)
     shift_to = url.bind("shift", "right", choices=["up", "down", "left", "right"])
-    direction = url.bind("dir", "N", choices=list(K.DIRECTIONS))
+    direction = url.bind("dir", "N", choices=list(presets.DIRECTIONS))
     seed = url.bind("seed", 0, lo=0, hi=10**9)
     custom = url.bind("custom", DEFAULT_CUSTOM)
     if "size" in preset.params:
@@ -62,7 +62,7 @@ def preset_controls(url: UrlState, preset: K.Preset) -> np.ndarray:
     if "shift" in preset.params:
         st.radio("Move the picture", ["up", "down", "left", "right"], key=shift_to, horizontal=True)
     if "direction" in preset.params:
-        st.select_slider("Compass direction (bright side)", list(K.DIRECTIONS), key=direction,
+        st.select_slider("Compass direction (bright side)", list(presets.DIRECTIONS), key=direction,
                          format_func=lambda d: f"{d}")
     if "seed" in preset.params:
         st.button("🎲 New random kernel", on_click=lambda: st.session_state.update({seed: st.session_state[seed] + 1}))
@@ -71,28 +71,28 @@ def preset_controls(url: UrlState, preset: K.Preset) -> np.ndarray:
         st.text_area("Type a kernel: one row per line, numbers separated by spaces (1/9 works too)",
                      key=custom, height=150)
         try:
-            return K.parse_kernel(st.session_state[custom])
-        except K.KernelError as err:
+            return presets.parse_kernel(st.session_state[custom])
+        except presets.KernelError as err:
             st.error(f"{err} Showing the identity kernel until it is fixed.")
-            return K.identity()
-    return K.preset_kernel(preset.key, size=st.session_state[size], sigma=st.session_state[sigma],
+            return presets.identity()
+    return presets.preset_kernel(preset.key, size=st.session_state[size], sigma=st.session_state[sigma],
                            amount=st.session_state[amount], shift_to=st.session_state[shift_to],
                            direction=st.session_state[direction], seed=st.session_state[seed])
 
 
-def display_controls(url: UrlState, preset: K.Preset, auto: str) -> tuple[str, str, str]:
-    colour = url.bind("colour", "per-channel", choices=list(Fl.COLOUR_MODES))
-    padding = url.bind("pad", "zeros", choices=list(Fl.PADDINGS))
-    mapping = url.bind("display", "auto", choices=["auto", *Fl.DISPLAYS])
-    st.radio("Colour", Fl.COLOUR_MODES, key=colour, horizontal=True, disabled=preset.kind != "kernel",
+def display_controls(url: UrlState, preset: presets.Preset, auto: str) -> tuple[str, str, str]:
+    colour = url.bind("colour", "per-channel", choices=list(filtering.COLOUR_MODES))
+    padding = url.bind("pad", "zeros", choices=list(filtering.PADDINGS))
+    mapping = url.bind("display", "auto", choices=["auto", *filtering.DISPLAYS])
+    st.radio("Colour", filtering.COLOUR_MODES, key=colour, horizontal=True, disabled=preset.kind != "kernel",
              format_func={"per-channel": "per channel (R, G, B)", "conv-layer": "conv layer (3 → 1 map)",
                           "grayscale": "grayscale"}.get,
-             help="\n\n".join(f"**{k}**: {v}" for k, v in Fl.COLOUR_HELP.items()))
-    st.radio("Padding", Fl.PADDINGS, key=padding, horizontal=True,
-             help="\n\n".join(f"**{k}**: {v}" for k, v in Fl.PADDING_HELP.items()))
-    st.radio("Display", ["auto", *Fl.DISPLAYS], key=mapping, horizontal=True,
+             help="\n\n".join(f"**{k}**: {v}" for k, v in filtering.COLOUR_HELP.items()))
+    st.radio("Padding", filtering.PADDINGS, key=padding, horizontal=True,
+             help="\n\n".join(f"**{k}**: {v}" for k, v in filtering.PADDING_HELP.items()))
+    st.radio("Display", ["auto", *filtering.DISPLAYS], key=mapping, horizontal=True,
              format_func=lambda m: f"auto ({auto})" if m == "auto" else m,
-             help="\n\n".join(f"**{k}**: {v}" for k, v in Fl.DISPLAY_HELP.items()))
+             help="\n\n".join(f"**{k}**: {v}" for k, v in filtering.DISPLAY_HELP.items()))
     chosen = st.session_state[mapping]
     return st.session_state[colour], st.session_state[padding], auto if chosen == "auto" else chosen
 
@@ -114,21 +114,21 @@ def slice_weights(url: UrlState, kernel: np.ndarray) -> tuple[float, float, floa
 
 
 # ---------------------------------------------------------------- drawing
-def draw_result(picked, result: Fl.Filtered, preset: K.Preset, colour: str, padding: str) -> None:
+def draw_result(picked, result: filtering.Filtered, preset: presets.Preset, colour: str, padding: str) -> None:
     left, right = st.columns(2)
     left.image(picked.rgb, caption=f"Original — {picked.caption}", width="stretch")
     right.image(result.display.pixels, width="stretch",
                 caption=f"Result — {preset.title}")
     if preset.kind == "kernel":
-        where = f"Colour: **{colour}** ({Fl.COLOUR_HELP[colour]}). "
+        where = f"Colour: **{colour}** ({filtering.COLOUR_HELP[colour]}). "
     else:
         where = "Computed on the grayscale image. "
     st.markdown(f"**How to read it.** {result.display.sentence} Padding: **{padding}** "
-                f"({Fl.PADDING_HELP[padding]}). {where}Shape: {result.shapes}.")
+                f"({filtering.PADDING_HELP[padding]}). {where}Shape: {result.shapes}.")
     if preset.kind == "magnitude":
         a, b, c = st.columns(3)
-        a.image(Fl.to_display(result.parts["gx"], "abs").pixels, caption="|Gx|: Sobel x", width="stretch")
-        b.image(Fl.to_display(result.parts["gy"], "abs").pixels, caption="|Gy|: Sobel y (the kernel transposed)",
+        a.image(filtering.to_display(result.parts["gx"], "abs").pixels, caption="|Gx|: Sobel x", width="stretch")
+        b.image(filtering.to_display(result.parts["gy"], "abs").pixels, caption="|Gy|: Sobel y (the kernel transposed)",
                 width="stretch")
         c.markdown("Sobel x answers *how much brighter is it to the right?*, Sobel y *…below?* Each misses "
                    "edges running its own way. Treating (Gx, Gy) as an arrow, its length "
@@ -148,10 +148,10 @@ def draw_canny(picked, url: UrlState) -> None:
     double[stages.strong] = (255, 255, 255)
     shown = [
         (picked.rgb, "0 · original"),
-        (Fl.to_display(stages.blurred * 255, "clip").pixels, f"1 · Gaussian blur, σ = {stages.sigma:g}"),
-        (Fl.to_display(stages.magnitude * (255 / max(stages.high, 1e-9)), "clip").pixels,
+        (filtering.to_display(stages.blurred * 255, "clip").pixels, f"1 · Gaussian blur, σ = {stages.sigma:g}"),
+        (filtering.to_display(stages.magnitude * (255 / max(stages.high, 1e-9)), "clip").pixels,
          "2 · Sobel gradient magnitude √(Gx²+Gy²) (≥ high: white)"),
-        (Fl.to_display(stages.thinned * (255 / max(stages.high, 1e-9)), "clip").pixels,
+        (filtering.to_display(stages.thinned * (255 / max(stages.high, 1e-9)), "clip").pixels,
          "3 · non-maximum suppression: only the peaks, 1 px thin"),
         (double, f"4 · double threshold: white ≥ {stages.high:.3g}, blue ≥ {stages.low:.3g}"),
         (stages.edges.astype(np.uint8) * 255, f"5 · hysteresis: {int(stages.edges.sum())} edge pixels"),
@@ -192,11 +192,11 @@ def draw_matrix_view(picked, kernel: np.ndarray, url: UrlState) -> None:
             c1.slider("Patch top (row)", 0, gray.shape[0] - size, key=top_k)
         if gray.shape[1] > size:
             c2.slider("Patch left (column)", 0, gray.shape[1] - size, key=left_k)
-        values = M.zoom_patch(gray, st.session_state[top_k], st.session_state[left_k], size)
+        values = image_matrix.zoom_patch(gray, st.session_state[top_k], st.session_state[left_k], size)
         pad, note = 0, (f"A {size}×{size} patch of the grey photo (no padding), with the kernel above.")
         where = mark_patch(picked.rgb, st.session_state[top_k], st.session_state[left_k], size)
     else:
-        ex = M.worked_examples()[demo]
+        ex = image_matrix.worked_examples()[demo]
         values, kernel, pad, note, where = ex.image.astype(np.float64), ex.kernel, ex.pad, ex.note, None
     if kernel.shape[0] > values.shape[0] + 2 * pad or kernel.shape[1] > values.shape[1] + 2 * pad:
         st.warning("This kernel is larger than the patch; pick a smaller kernel to see the numbers.")
@@ -212,7 +212,7 @@ def draw_matrix_view(picked, kernel: np.ndarray, url: UrlState) -> None:
         c1.slider("Kernel position: output row", 0, out_h - 1, key=row_k)
     if out_w > 1:
         c2.slider("Kernel position: output column", 0, out_w - 1, key=col_k)
-    pos = M.explain_position(values, kernel, pad=pad, row=st.session_state[row_k], col=st.session_state[col_k])
+    pos = image_matrix.explain_position(values, kernel, pad=pad, row=st.session_state[row_k], col=st.session_state[col_k])
     st.caption(note)
     height = 620 if presentation() else 500
     cols = st.columns([0.8, 1.6, 1] if where is not None else [1.6, 1])
@@ -230,7 +230,7 @@ def draw_matrix_view(picked, kernel: np.ndarray, url: UrlState) -> None:
     written = pos.written.replace("*", r"\*")   # markdown would read (a*b)+(c*d) as italics
     st.markdown(f"#### Output[{pos.row}, {pos.col}] = {written}")
     if demo != "photo":
-        expected = M.worked_examples()[demo].expected
+        expected = image_matrix.worked_examples()[demo].expected
         if (pos.row, pos.col) == (0, 0):
             check = f":material/check_circle: **{pos.total:g}**: the lecture's number." \
                 if pos.total == expected else f":material/error: {pos.total:g}, but the lecture says {expected:g}."
@@ -245,13 +245,13 @@ st.markdown("A **kernel** (filter) is a small grid of weights. Slide it over the
             "multiply the pixels under it by the weights and add them up. That is all a convolution layer "
             "in a CNN does — here with kernels people designed by hand, in a CNN with kernels it learned.")
 url = UrlState()
-keys = list(K.PRESETS)
+keys = list(presets.PRESETS)
 c_img, c_kernel, c_fig = st.columns([1, 1, 1], gap="large")
 with c_img:
     picked = image_picker("img", url, max_side=512)
 with c_kernel:
-    preset = K.PRESETS[st.selectbox("Kernel", keys, key=url.bind("preset", "gaussian", choices=keys),
-                                    format_func=lambda k: K.PRESETS[k].title)]
+    preset = presets.PRESETS[st.selectbox("Kernel", keys, key=url.bind("preset", "gaussian", choices=keys),
+                                    format_func=lambda k: presets.PRESETS[k].title)]
     st.caption(preset.about)
     kernel = preset_controls(url, preset)
 with c_fig:
@@ -267,12 +267,12 @@ if preset.kind == "canny":
 else:
     with c_img:   # under the picker: keeps the pictures above the fold on a projector
         with advanced("Colour, padding, display") if presentation() else st.container():
-            auto = K.suggested_display(kernel) if preset.key == "custom" else preset.display
+            auto = presets.suggested_display(kernel) if preset.key == "custom" else preset.display
             colour, padding, mapping = display_controls(url, preset, auto)
     try:
         weights = slice_weights(url, kernel) if colour == "conv-layer" and preset.kind == "kernel" else (1 / 3,) * 3
         result = filtered(picked.key, picked.rgb, kernel, preset.kind, padding, colour, mapping, weights)
-    except K.KernelError as err:
+    except presets.KernelError as err:
         st.error(str(err))
     else:
         draw_result(picked, result, preset, colour, padding)
@@ -284,5 +284,5 @@ else:
                     "runs everything here) skip the flip, since a learned kernel can learn either way. For "
                     "symmetric kernels nothing changes; for shifts the flip reverses the direction.")
 
-draw_matrix_view(picked, K.sobel_x() if preset.kind == "canny" else kernel, url)
+draw_matrix_view(picked, presets.sobel_x() if preset.kind == "canny" else kernel, url)
 url.write()

@@ -2,9 +2,9 @@
 import streamlit as st
 
 import ui  # noqa: F401  (first import routes a deep link through app.py)
-from explainer.datasets import HOW_TO_GET_MNIST
-from explainer.networks import CNN_NAME, MLP_NAME, LeNetSpec, MLPSpec
-from explainer.training import TrainConfig, training_threads
+from explainer.mnist.datasets import HOW_TO_GET_MNIST
+from explainer.mnist.networks import CNN_NAME, MLP_NAME, LeNetSpec, MLPSpec
+from explainer.mnist.training import TrainConfig, training_threads
 from ui import mnist_widgets as W
 from ui.sidebar import advanced, font_size, presentation
 from ui.url_state import UrlState
@@ -73,4 +73,4 @@ config = TrainConfig(mlp=mlp, cnn=cnn, optimizer=s[k["opt"]], lr=s[k["lr"]], mom
 # ---------------------------------------------------------------- train, watch, analyse
 W.train_controls(data, config)
 W.live_panel(fs)
-W.analysis(data, fs, url, present)
+W.analysis_section(data, fs, url, present)

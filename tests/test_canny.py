@@ -1,12 +1,12 @@
-"""explainer.canny: each stage does its job, and the result matches scikit-image's Canny."""
+"""explainer.kernels.canny: each stage does its job, and the result matches scikit-image's Canny."""
 import numpy as np
 import pytest
 import skimage.data
 import skimage.feature
 
-from explainer.canny import agreement, canny, hysteresis, non_maximum_suppression
+from explainer.kernels.canny import agreement, canny, hysteresis, non_maximum_suppression
 from explainer.images import fit_within, load_image
-from explainer.kernels import KernelError
+from explainer.kernels.presets import KernelError
 
 
 def _square(n=40, noise=0.0, seed=0):

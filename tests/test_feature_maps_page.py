@@ -78,13 +78,13 @@ def test_corrupt_cached_weights_get_a_message_and_a_redownload_offer(tmp_path):
     import streamlit as st
     import torch
 
-    from explainer import models as M
-    from explainer import weights as W
+    from explainer.features import models
+    from explainer import weights
 
     old = torch.hub.get_dir()
     torch.hub.set_dir(str(tmp_path))
     try:
-        path = W.cache_path(M.MODELS["ResNet18"].weights)
+        path = weights.cache_path(models.MODELS["ResNet18"].weights)
         path.parent.mkdir(parents=True)
         path.write_bytes(b"\x00" * 1000)  # a download cut short
         st.cache_resource.clear()  # the process-wide model cache may hold an earlier ResNet18

@@ -9,37 +9,37 @@ import torch
 import torch.nn as nn
 from torchvision.models.feature_extraction import create_feature_extractor
 
-from explainer import feature_figures as ff
-from explainer import features as fx
-from explainer import filter_matching
-from explainer import models as M
+from explainer.features import figures
+from explainer.features import extraction
+from explainer.features import filter_matching
+from explainer.features import models
 
-NAMES = list(M.MODELS)
+NAMES = list(models.MODELS)
 
 
 @pytest.fixture(scope="module")
 def nets() -> dict[str, nn.Module]:
     """Each network built once for the module, random init, frozen like the app's shared copy."""
     torch.manual_seed(0)
-    return {n: M.MODELS[n].builder(weights=None).eval().requires_grad_(False) for n in NAMES}
+    return {n: models.MODELS[n].builder(weights=None).eval().requires_grad_(False) for n in NAMES}
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_index_math_gives_the_shapes_torch_computes(nets, name):
     model = nets[name]
     x = torch.randn(1, 3, 72, 72)  # 72 is not a multiple of 32: floors on the way down
-    out = fx.extract_features(model, x)
-    geo = fx.layer_geometry(model, (3, 72, 72))
-    assert list(out) == fx.list_layers(model)
+    out = extraction.extract_features(model, x)
+    geo = extraction.layer_geometry(model, (3, 72, 72))
+    assert list(out) == extraction.list_layers(model)
     for layer, t in out.items():
         assert geo[layer].shape == tuple(t.shape[1:]), layer
     with torch.inference_mode():
-        assert torch.allclose(out[fx.list_layers(model)[-1]], model(x), atol=1e-5)
+        assert torch.allclose(out[extraction.list_layers(model)[-1]], model(x), atol=1e-5)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_parameter_column_sums_to_the_network(nets, name):
-    assert sum(fx.layer_params(nets[name]).values()) == sum(p.numel() for p in nets[name].parameters())
+    assert sum(extraction.layer_params(nets[name]).values()) == sum(p.numel() for p in nets[name].parameters())
 
 
 class _ConvPart(nn.Module):
@@ -91,7 +91,7 @@ def _gradient_field(model: nn.Module, layer: str, side: int) -> tuple[int, tuple
     ("ResNet50", "layer2.0.add", 128),    # bottleneck with stride in the 3×3 conv
 ])
 def test_receptive_field_matches_the_gradient(nets, name, layer, side):
-    geo = fx.layer_geometry(nets[name], (3, side, side))[layer]
+    geo = extraction.layer_geometry(nets[name], (3, side, side))[layer]
     width, (row, col), (top, left) = _gradient_field(nets[name], layer, side)
     assert geo.rf == width
     x0, y0, x1, y1 = geo.field_of(row, col)  # pixel edges: the first pixel is at edge + 0.5
@@ -100,7 +100,7 @@ def test_receptive_field_matches_the_gradient(nets, name, layer, side):
 
 def test_whole_network_fields_agree_with_published_values(nets):
     # Araujo, Norris & Sim, "Computing receptive fields of CNNs", Distill 2019.
-    geo = {n: fx.layer_geometry(nets[n], (3, 224, 224)) for n in NAMES}
+    geo = {n: extraction.layer_geometry(nets[n], (3, 224, 224)) for n in NAMES}
     assert geo["VGG16"]["features.30"].rf == 212
     assert geo["ResNet50"]["layer4.2.relu_2"].rf == 427
     assert geo["ResNet18"]["layer4.1.relu_1"].jump == 32
@@ -110,7 +110,7 @@ def test_whole_network_fields_agree_with_published_values(nets):
 def test_extraction_leaves_the_shared_network_untouched(nets):
     model = nets["ResNet18"]
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    fm = fx.capture(model, torch.randn(1, 3, 64, 64))
+    fm = extraction.capture(model, torch.randn(1, 3, 64, 64))
     assert fm.maps["layer1.0.bn1"].dtype == np.float16
     assert not any(m.training for m in model.modules())
     assert not any(m._forward_hooks or m._forward_pre_hooks or m._backward_hooks for m in model.modules())
@@ -122,7 +122,7 @@ def test_extraction_leaves_the_shared_network_untouched(nets):
 def test_conv_outputs_are_not_overwritten_by_inplace_relu(nets):
     model = nets["VGG16"]
     x = torch.randn(1, 3, 32, 32)
-    out = fx.extract_features(model, x, ["features.0", "features.1"])
+    out = extraction.extract_features(model, x, ["features.0", "features.1"])
     with torch.inference_mode():
         conv = model.features[0](x)
     assert torch.allclose(out["features.0"], conv) and (out["features.0"] < 0).any()
@@ -131,15 +131,15 @@ def test_conv_outputs_are_not_overwritten_by_inplace_relu(nets):
 
 def test_a_bad_layer_name_points_to_list_layers(nets):
     with pytest.raises(KeyError, match="list_layers"):
-        fx.extract_features(nets["ResNet18"], torch.randn(1, 3, 32, 32), ["layer9.conv"])
+        extraction.extract_features(nets["ResNet18"], torch.randn(1, 3, 32, 32), ["layer9.conv"])
 
 
 def test_a_session_mnist_net_can_be_opened():
     net = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5),
                         nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(16 * 5 * 5, 10))
-    loaded = M.session_model("LeNet", net)
-    fm = fx.capture(loaded.model, M.prepare_digit(np.zeros((28, 28), np.uint8), 0.1307, 0.3081))
-    geo = fx.layer_geometry(loaded.model, (1, 28, 28))
+    loaded = models.session_model("LeNet", net)
+    fm = extraction.capture(loaded.model, models.prepare_digit(np.zeros((28, 28), np.uint8), 0.1307, 0.3081))
+    geo = extraction.layer_geometry(loaded.model, (1, 28, 28))
     assert fm.maps["5"].shape == (16, 5, 5) == geo["5"].shape
     assert geo["5"].rf == 16 and fm.logits.shape == (10,)
 
@@ -148,8 +148,8 @@ def test_top_channels_and_predictions_by_hand():
     maps = np.zeros((4, 2, 2), np.float16)
     maps[2] = 5
     maps[0, 0, 0] = 8  # mean 2
-    assert list(fx.top_channels(fx.ChannelStats.of(maps), 2)) == [2, 0]
-    preds = fx.top_predictions(np.array([0.0, np.log(3.0), 0.0]), ["a", "b", "c"], 2)
+    assert list(extraction.top_channels(extraction.ChannelStats.of(maps), 2)) == [2, 0]
+    preds = extraction.top_predictions(np.array([0.0, np.log(3.0), 0.0]), ["a", "b", "c"], 2)
     assert preds[0] == ("b", pytest.approx(0.6)) and preds[1][1] == pytest.approx(0.2)
 
 
@@ -167,9 +167,9 @@ def test_first_layer_filters_find_their_preset():
 
 def test_feature_grid_labels_every_channel_and_keeps_zero_white():
     maps = np.random.default_rng(0).normal(size=(12, 40, 40)).astype(np.float16)
-    fig = ff.feature_grid(maps, [3, 7, 11])
+    fig = figures.feature_grid(maps, [3, 7, 11])
     hover = fig.data[1].hovertext
     assert [h.split("<br>")[0] for h in hover] == ["channel 3", "channel 7", "channel 11"]
-    rgb = ff.colourise(np.array([[[-2.0, 0.0, 2.0]]]), signed=True)
+    rgb = figures.colourise(np.array([[[-2.0, 0.0, 2.0]]]), signed=True)
     assert rgb[0, 0, 1].min() > 240  # 0 is white on the diverging scale
     assert rgb[0, 0, 0, 2] > rgb[0, 0, 0, 0] and rgb[0, 0, 2, 0] > rgb[0, 0, 2, 2]  # blue < 0 < red

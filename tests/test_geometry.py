@@ -8,21 +8,21 @@ import torch.nn.functional as F
 from hypothesis import HealthCheck, given, settings, strategies as st
 from torch import nn
 
-from explainer import geometry as g
-from explainer import geometry_torch as gt
-from explainer import geometry_stacks as stacks
-from explainer.geometry_examples import DIGITS, EDGE, EXAMPLES, PATCH, SHARPEN, cell_values
+from explainer.geometry import arithmetic
+from explainer.geometry import torch_layers
+from explainer.geometry import stacks
+from explainer.geometry.examples import DIGITS, EDGE, EXAMPLES, PATCH, SHARPEN, cell_values
 
 
-def _torch_outcome(p: g.Plan):
+def _torch_outcome(p: arithmetic.Plan):
     """What torch really does with this setting: an output shape, or None if it refuses."""
     try:
-        return gt.torch_shape(p) if p.ok else _forced_shape(p)
+        return torch_layers.torch_shape(p) if p.ok else _forced_shape(p)
     except (RuntimeError, ValueError):
         return None
 
 
-def _forced_shape(p: g.Plan):
+def _forced_shape(p: arithmetic.Plan):
     """Build the layer even though plan() refused, to see whether torch refuses too."""
     s = p.setting
     if s.op == "avgpool" and s.dilation != (1, 1):
@@ -41,13 +41,13 @@ def _forced_shape(p: g.Plan):
 
 
 settings_strategy = st.builds(
-    g.Setting,
-    op=st.sampled_from(list(g.OPERATIONS)),
+    arithmetic.Setting,
+    op=st.sampled_from(list(arithmetic.OPERATIONS)),
     size=st.tuples(st.integers(1, 12), st.integers(1, 12)),
     kernel=st.tuples(st.integers(1, 6), st.integers(1, 6)),
     stride=st.tuples(st.integers(1, 4), st.integers(1, 4)),
     dilation=st.tuples(st.integers(1, 3), st.integers(1, 3)),
-    padding_mode=st.sampled_from(list(g.PADDING_MODES)),
+    padding_mode=st.sampled_from(list(arithmetic.PADDING_MODES)),
     padding=st.tuples(st.integers(0, 4), st.integers(0, 4)),
     output_padding=st.tuples(st.integers(0, 2), st.integers(0, 2)),
     in_channels=st.integers(1, 3),
@@ -62,10 +62,10 @@ def test_plan_agrees_with_torch(s):
     """plan() accepts exactly what torch accepts, and predicts the shape torch produces."""
     if s.op != "transposed":
         s = s.with_(output_padding=(0, 0))  # ignored there (a note), not a torch argument
-    p = g.plan(s)
+    p = arithmetic.plan(s)
     real = _torch_outcome(p)
     if p.ok:
-        assert real == gt.expected_shape(p), (gt.torch_line(p), p.out, real)
+        assert real == torch_layers.expected_shape(p), (torch_layers.torch_line(p), p.out, real)
     else:
         # 'same' on a pooling or transposed layer is this page's idea (keep the size), not a torch
         # argument, so torch may well run what we refuse there; everywhere else torch must refuse too.
@@ -79,13 +79,13 @@ def test_plan_agrees_with_torch(s):
        st.integers(1, 5), st.integers(1, 4), st.integers(0, 2), st.booleans())
 def test_pooling_sizes_agree_with_torch(op, h, w, kh, kw, stride, pad, dilate):
     """Pooling gets its own search: in the general one most pooling settings are (rightly) refused."""
-    s = g.Setting(op=op, size=(h, w), kernel=(kh, kw), stride=(stride, stride), padding_mode="custom",
+    s = arithmetic.Setting(op=op, size=(h, w), kernel=(kh, kw), stride=(stride, stride), padding_mode="custom",
                   padding=(min(pad, kh // 2), min(pad, kw // 2)),
                   dilation=(2, 2) if dilate and op == "maxpool" else (1, 1))
-    p = g.plan(s)
+    p = arithmetic.plan(s)
     real = _torch_outcome(p)
     if p.ok:
-        assert real == gt.expected_shape(p), (gt.torch_line(p), p.out, real)
+        assert real == torch_layers.expected_shape(p), (torch_layers.torch_line(p), p.out, real)
     else:
         assert real is None or min(real[-2:]) < 1, (s, p.problems, real)
 
@@ -93,9 +93,9 @@ def test_pooling_sizes_agree_with_torch(op, h, w, kh, kw, stride, pad, dilate):
 @settings(max_examples=150, deadline=None)
 @given(settings_strategy)
 def test_the_nn_line_builds_the_same_layer(s):
-    p = g.plan(s.with_(output_padding=s.output_padding if s.op == "transposed" else (0, 0)))
+    p = arithmetic.plan(s.with_(output_padding=s.output_padding if s.op == "transposed" else (0, 0)))
     if p.ok:
-        assert repr(eval(gt.torch_line(p), {"nn": nn})) == repr(gt.torch_module(p))
+        assert repr(eval(torch_layers.torch_line(p), {"nn": nn})) == repr(torch_layers.torch_module(p))
 
 
 @settings(max_examples=120, deadline=None)
@@ -103,44 +103,44 @@ def test_the_nn_line_builds_the_same_layer(s):
 def test_readable_loops_match_torch(s, seed):
     """slide()/scatter(), the cell-by-cell versions the page animates, equal torch's functional ops."""
     s = s.with_(in_channels=1, out_channels=1, output_padding=s.output_padding if s.op == "transposed" else (0, 0))
-    p = g.plan(s)
+    p = arithmetic.plan(s)
     if not p.ok:
         return
     rng = np.random.default_rng(seed)
     x = rng.integers(-5, 6, size=s.size).astype(float)
     w = rng.integers(-3, 4, size=s.kernel).astype(float)
-    layer = gt.torch_module(p).double()
+    layer = torch_layers.torch_module(p).double()
     if s.op in ("conv", "transposed"):
         layer.weight.data = torch.from_numpy(w)[None, None]
         layer.bias.data.zero_()
     with torch.inference_mode():
         want = layer(torch.from_numpy(x)[None, None])[0, 0].numpy()
-    np.testing.assert_allclose(g.slide(p, x, w), want, atol=1e-9)
+    np.testing.assert_allclose(arithmetic.slide(p, x, w), want, atol=1e-9)
 
 
 @pytest.mark.parametrize("n,k,p,s,d", [(7, 3, 0, 2, 1), (8, 2, 1, 2, 1), (9, 3, 1, 3, 2), (5, 2, 0, 2, 1)])
 def test_pool_ceil_mode_matches_torch(n, k, p, s, d):
     for ceil in (False, True):
         y = F.max_pool2d(torch.zeros(1, 1, n, n), k, s, p, d, ceil_mode=ceil)
-        assert y.shape[-1] == g.pool_output_size(n, k, padding=p, stride=s, dilation=d, ceil_mode=ceil)
+        assert y.shape[-1] == arithmetic.pool_output_size(n, k, padding=p, stride=s, dilation=d, ceil_mode=ceil)
 
 
 @pytest.mark.parametrize("ex", EXAMPLES, ids=lambda e: e.key)
 def test_every_lecture_example_gives_the_lectures_size(ex):
-    p = g.plan(ex.setting)
+    p = arithmetic.plan(ex.setting)
     assert p.ok, p.problems
     assert p.out == ex.expect
-    assert gt.torch_shape(p)[-2:] == ex.expect
+    assert torch_layers.torch_shape(p)[-2:] == ex.expect
 
 
 def test_lecture_cells_6_and_114():
-    first = g.plan(g.Setting(size=(5, 5), kernel=(3, 3)))
-    cell = g.output_cell(first, DIGITS, EDGE, 0, 0)
+    first = arithmetic.plan(arithmetic.Setting(size=(5, 5), kernel=(3, 3)))
+    cell = arithmetic.output_cell(first, DIGITS, EDGE, 0, 0)
     assert cell.value == 6
     assert cell.text.startswith("7×1 + 2×0 + 3×(-1) + 4×1") and cell.text.endswith("= 6")
-    same = g.plan(g.Setting(size=(5, 5), kernel=(3, 3), padding_mode="same"))
-    assert g.output_cell(same, PATCH, SHARPEN, 0, 0).value == 114
-    assert g.plan(g.Setting(size=(32, 32), kernel=(5, 5))).out == (28, 28)
+    same = arithmetic.plan(arithmetic.Setting(size=(5, 5), kernel=(3, 3), padding_mode="same"))
+    assert arithmetic.output_cell(same, PATCH, SHARPEN, 0, 0).value == 114
+    assert arithmetic.plan(arithmetic.Setting(size=(32, 32), kernel=(5, 5))).out == (28, 28)
 
 
 def test_lenet_walk_matches_a_real_lenet():
@@ -152,52 +152,52 @@ def test_lenet_walk_matches_a_real_lenet():
 
 def test_bad_settings_explain_themselves():
     cases = {
-        "stride": g.Setting(stride=(0, 1)),
-        "does not fit": g.Setting(size=(3, 3), kernel=(5, 5)),
-        "dilation": g.Setting(size=(5, 5), kernel=(3, 3), dilation=(3, 3)),
-        "stride 2": g.Setting(padding_mode="same", stride=(2, 2)),
-        "symmetric": g.Setting(op="transposed", kernel=(4, 4), padding_mode="same"),
-        "Output padding": g.Setting(op="transposed", output_padding=(1, 1)),
-        "crops": g.Setting(op="transposed", size=(2, 2), kernel=(2, 2), padding_mode="custom", padding=(2, 2)),
-        "half": g.Setting(op="maxpool", kernel=(2, 2), stride=(2, 2), padding_mode="custom", padding=(2, 2)),
-        "no dilation": g.Setting(op="avgpool", kernel=(2, 2), dilation=(2, 2)),
+        "stride": arithmetic.Setting(stride=(0, 1)),
+        "does not fit": arithmetic.Setting(size=(3, 3), kernel=(5, 5)),
+        "dilation": arithmetic.Setting(size=(5, 5), kernel=(3, 3), dilation=(3, 3)),
+        "stride 2": arithmetic.Setting(padding_mode="same", stride=(2, 2)),
+        "symmetric": arithmetic.Setting(op="transposed", kernel=(4, 4), padding_mode="same"),
+        "Output padding": arithmetic.Setting(op="transposed", output_padding=(1, 1)),
+        "crops": arithmetic.Setting(op="transposed", size=(2, 2), kernel=(2, 2), padding_mode="custom", padding=(2, 2)),
+        "half": arithmetic.Setting(op="maxpool", kernel=(2, 2), stride=(2, 2), padding_mode="custom", padding=(2, 2)),
+        "no dilation": arithmetic.Setting(op="avgpool", kernel=(2, 2), dilation=(2, 2)),
     }
     for word, s in cases.items():
-        p = g.plan(s)
+        p = arithmetic.plan(s)
         assert not p.ok and p.out is None
         assert any(word.lower() in m.lower() for m in p.problems), (word, p.problems)
-        with pytest.raises(g.GeometryError):
+        with pytest.raises(arithmetic.GeometryError):
             p.require()
 
 
 @pytest.mark.filterwarnings("ignore:Using padding=.same.")
 def test_same_with_even_kernel_runs_but_says_it_is_uneven():
-    p = g.plan(g.Setting(size=(6, 5), kernel=(4, 3), padding_mode="same"))
+    p = arithmetic.plan(arithmetic.Setting(size=(6, 5), kernel=(4, 3), padding_mode="same"))
     assert p.ok and p.out == (6, 5) and p.pads == ((1, 2), (1, 1))
     assert any("symmetric" in n for n in p.notes)
-    assert gt.torch_shape(p) == (1, 1, 6, 5)
+    assert torch_layers.torch_shape(p) == (1, 1, 6, 5)
 
 
 def test_window_index_map_by_hand():
-    p = g.plan(g.Setting(size=(6, 6), kernel=(3, 3), stride=(2, 2), padding_mode="custom", padding=(1, 1)))
+    p = arithmetic.plan(arithmetic.Setting(size=(6, 6), kernel=(3, 3), stride=(2, 2), padding_mode="custom", padding=(1, 1)))
     assert p.out == (3, 3)
-    assert g.window(p, 0, 0) == [(r, c) for r in range(3) for c in range(3)]
-    assert g.window(p, 1, 2)[0] == (2, 4) and g.window(p, 1, 2)[-1] == (4, 6)
-    assert g.is_padding(p, 0, 3) and g.is_padding(p, 7, 7) and not g.is_padding(p, 1, 1)
-    dil = g.plan(g.Setting(size=(7, 7), kernel=(3, 3), dilation=(2, 2)))
-    assert dil.out == (3, 3) and g.window(dil, 0, 0)[:3] == [(0, 0), (0, 2), (0, 4)]
+    assert arithmetic.window(p, 0, 0) == [(r, c) for r in range(3) for c in range(3)]
+    assert arithmetic.window(p, 1, 2)[0] == (2, 4) and arithmetic.window(p, 1, 2)[-1] == (4, 6)
+    assert arithmetic.is_padding(p, 0, 3) and arithmetic.is_padding(p, 7, 7) and not arithmetic.is_padding(p, 1, 1)
+    dil = arithmetic.plan(arithmetic.Setting(size=(7, 7), kernel=(3, 3), dilation=(2, 2)))
+    assert dil.out == (3, 3) and arithmetic.window(dil, 0, 0)[:3] == [(0, 0), (0, 2), (0, 4)]
 
 
 def test_transposed_feeds_by_hand():
-    p = g.plan(g.Setting(op="transposed", size=(2, 2), kernel=(3, 3), stride=(2, 2), padding_mode="custom",
+    p = arithmetic.plan(arithmetic.Setting(op="transposed", size=(2, 2), kernel=(3, 3), stride=(2, 2), padding_mode="custom",
                          padding=(1, 1)))
-    assert g.full_size(p) == (5, 5) and p.out == (3, 3)
-    cells = g.feeds(p, 1, 0)
+    assert arithmetic.full_size(p) == (5, 5) and p.out == (3, 3)
+    cells = arithmetic.feeds(p, 1, 0)
     assert (cells[0][0], cells[0][1]) == (2, 0) and (cells[-1][0], cells[-1][1]) == (4, 2)
     x, w = np.array([[1.0, 0], [0, 0]]), np.arange(9.0).reshape(3, 3)
     # Only input (0, 0) is non-zero: the output is the kernel stamped at (0, 0), cropped by 1.
-    np.testing.assert_array_equal(g.scatter(p, x, w), np.pad(w, ((0, 2), (0, 2)))[1:4, 1:4])
-    assert g.scatter(p, x, w, steps=0).sum() == 0
+    np.testing.assert_array_equal(arithmetic.scatter(p, x, w), np.pad(w, ((0, 2), (0, 2)))[1:4, 1:4])
+    assert arithmetic.scatter(p, x, w, steps=0).sum() == 0
 
 
 def test_receptive_field_two_3x3_see_one_5x5():
@@ -205,12 +205,12 @@ def test_receptive_field_two_3x3_see_one_5x5():
     assert two[-1].size == stacks.receptive_field([(5, 1, 1)])[-1].size == 5
     assert stacks.reach_back([(3, 1, 1), (3, 1, 1)], 0, 0) == [(0, 4), (0, 2), (0, 0)]
     assert stacks.receptive_field([(3, 2, 1), (3, 1, 1)])[-1] == stacks.Reach(7, 2)
-    assert g.parameter_count((3, 3), 1, 1, bias=False) * 2 < g.parameter_count((5, 5), 1, 1, bias=False)
+    assert arithmetic.parameter_count((3, 3), 1, 1, bias=False) * 2 < arithmetic.parameter_count((5, 5), 1, 1, bias=False)
 
 
 def test_parameter_count_matches_torch():
     layer = nn.Conv2d(3, 8, (5, 4))
-    assert g.parameter_count((5, 4), 3, 8) == sum(t.numel() for t in layer.parameters()) == 8 * (5 * 4 * 3 + 1)
+    assert arithmetic.parameter_count((5, 4), 3, 8) == sum(t.numel() for t in layer.parameters()) == 8 * (5 * 4 * 3 + 1)
 
 
 def test_pyramid_halves_with_max_pool():
@@ -237,28 +237,28 @@ def _frame_cells(frame: dict, trace: int = 0) -> set[tuple[int, int]]:
 def test_window_figure_frames_follow_the_index_map():
     import plotly.graph_objects as go
 
-    from explainer.geometry_figures import geometry_figure
+    from explainer.geometry.figures import geometry_figure
 
-    p = g.plan(g.Setting(size=(6, 6), kernel=(3, 3), stride=(2, 2), padding_mode="custom", padding=(1, 1)))
+    p = arithmetic.plan(arithmetic.Setting(size=(6, 6), kernel=(3, 3), stride=(2, 2), padding_mode="custom", padding=(1, 1)))
     fig = geometry_figure(p, np.arange(36).reshape(6, 6), np.ones((3, 3)), numbers=True, start=4)
     spec = fig.to_dict()
     go.Figure(spec)  # frames are plain dicts: they must still be valid plotly
     frames = spec["frames"]
     assert len(frames) == 9 and spec["layout"]["sliders"][0]["active"] == 4
-    for n, (oy, ox) in enumerate(g.positions(p)):  # padded 8×8 is the tallest grid: drawn from y = 0
-        assert _frame_cells(frames[n], 0) == {(float(r), float(c)) for r, c in g.window(p, oy, ox)}
+    for n, (oy, ox) in enumerate(arithmetic.positions(p)):  # padded 8×8 is the tallest grid: drawn from y = 0
+        assert _frame_cells(frames[n], 0) == {(float(r), float(c)) for r, c in arithmetic.window(p, oy, ox)}
     assert "= <b>" in frames[4]["data"][-1]["text"][0]  # the multiply-and-add line of cell (1, 1)
 
 
 def test_big_outputs_animate_a_band_of_rows_and_transposed_labels_input_and_output():
-    from explainer.geometry_figures import MAX_FRAMES, geometry_figure
+    from explainer.geometry.figures import MAX_FRAMES, geometry_figure
 
-    p = g.plan(g.Setting(size=(32, 32), kernel=(5, 5)))
+    p = arithmetic.plan(arithmetic.Setting(size=(32, 32), kernel=(5, 5)))
     spec = geometry_figure(p, np.zeros((32, 32)), np.ones((5, 5)), numbers=True, start=28 * 20 + 3).to_dict()
     assert len(spec["frames"]) <= MAX_FRAMES
     labels = [s["label"] for s in spec["layout"]["sliders"][0]["steps"]]
     assert "(20, 3)" in labels and labels[spec["layout"]["sliders"][0]["active"]] == "(20, 3)"
-    t = g.plan(g.Setting(op="transposed", size=(2, 2), kernel=(3, 3), stride=(2, 2)))
+    t = arithmetic.plan(arithmetic.Setting(op="transposed", size=(2, 2), kernel=(3, 3), stride=(2, 2)))
     spec = geometry_figure(t, np.ones((2, 2)), np.ones((3, 3)), numbers=True).to_dict()
     notes = " ".join(a["text"] for a in spec["layout"]["annotations"])
     assert "INPUT</b> 2×2" in notes and "OUTPUT</b> 5×5" in notes

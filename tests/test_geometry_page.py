@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from explainer.geometry_examples import EXAMPLES
+from explainer.geometry.examples import EXAMPLES
 
 from .conftest import assert_no_exception, run_page
 

@@ -1,13 +1,13 @@
-"""explainer.kernels: the lecture's numbers, conv2d vs loops, preset properties, typed kernels."""
+"""explainer.kernels.presets: the lecture's numbers, conv2d vs loops, preset properties, typed kernels."""
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from explainer import filtering as Fl
-from explainer import image_matrix as M
-from explainer import kernels as K
-from explainer.kernels import KernelError
+from explainer.kernels import filtering
+from explainer.kernels import image_matrix
+from explainer.kernels import presets
+from explainer.kernels.presets import KernelError
 
 
 def _rng_image(h=20, w=24, seed=0):
@@ -18,42 +18,42 @@ def _rng_image(h=20, w=24, seed=0):
 
 @pytest.mark.parametrize("key,expected", [("edge5", 6), ("sharpen114", 114), ("curve6600", 6600)])
 def test_lecture_examples_exact(key, expected):
-    ex = M.worked_examples()[key]
-    terms = M.multiply_add_terms(ex.image, ex.kernel, ex.row, ex.col, pad=ex.pad)
+    ex = image_matrix.worked_examples()[key]
+    terms = image_matrix.multiply_add_terms(ex.image, ex.kernel, ex.row, ex.col, pad=ex.pad)
     assert sum(p * w for p, w in terms) == expected == ex.expected
     # conv2d (through convolve) gives the same number at the same place.
     padding = "zeros" if ex.pad else "none"
-    out = Fl.convolve(ex.image.astype(np.float32), ex.kernel, padding=padding, colour="grayscale")
+    out = filtering.convolve(ex.image.astype(np.float32), ex.kernel, padding=padding, colour="grayscale")
     assert out[ex.row, ex.col] == expected
 
 
 def test_lecture_output_shapes():
-    ex = M.worked_examples()
-    assert Fl.convolve(ex["edge5"].image, ex["edge5"].kernel, padding="none").shape == (3, 3)   # 5 - 2
-    assert Fl.convolve(ex["sharpen114"].image, ex["sharpen114"].kernel, padding="zeros").shape == (5, 5)
+    ex = image_matrix.worked_examples()
+    assert filtering.convolve(ex["edge5"].image, ex["edge5"].kernel, padding="none").shape == (3, 3)   # 5 - 2
+    assert filtering.convolve(ex["sharpen114"].image, ex["sharpen114"].kernel, padding="zeros").shape == (5, 5)
 
 
 def test_curve_sum_written_out():
-    ex = M.worked_examples()["curve6600"]
-    text = M.format_terms(M.multiply_add_terms(ex.image, ex.kernel, 0, 0))
+    ex = image_matrix.worked_examples()["curve6600"]
+    text = image_matrix.format_terms(image_matrix.multiply_add_terms(ex.image, ex.kernel, 0, 0))
     assert text == "(50*30)+(20*30)+(50*30)+(50*30)+(50*30) = 6600"
 
 
 def test_edge_sum_written_out_with_negatives():
-    ex = M.worked_examples()["edge5"]
-    text = M.format_terms(M.multiply_add_terms(ex.image, ex.kernel, 0, 0))
+    ex = image_matrix.worked_examples()["edge5"]
+    text = image_matrix.format_terms(image_matrix.multiply_add_terms(ex.image, ex.kernel, 0, 0))
     # zero weights (the middle column) are left out of the written sum
     assert text == "(7*1)+(3*(-1))+(4*1)+(3*(-1))+(3*1)+(2*(-1)) = 6"
 
 
 def test_conv_layer_shape_12x12x3_to_8x8x1():
     img = _rng_image(12, 12)
-    out = Fl.convolve(img, K.box(5), padding="none", colour="conv-layer")
+    out = filtering.convolve(img, presets.box(5), padding="none", colour="conv-layer")
     assert out.shape == (8, 8)
     # One 3-channel filter summed == the three per-channel results, weighted 1/3 and added.
-    per_channel = Fl.convolve(img, K.box(5), padding="none", colour="per-channel")
+    per_channel = filtering.convolve(img, presets.box(5), padding="none", colour="per-channel")
     np.testing.assert_allclose(out, per_channel.mean(axis=2), rtol=1e-5, atol=1e-3)
-    assert Fl.conv_layer_weight(K.box(5)).shape == (1, 3, 5, 5)
+    assert filtering.conv_layer_weight(presets.box(5)).shape == (1, 3, 5, 5)
 
 
 # --- loops vs conv2d ----------------------------------------------------------------
@@ -63,7 +63,7 @@ def test_loop_matches_conv2d(kshape, pad):
     rng = np.random.default_rng(1)
     img = rng.normal(size=(11, 13))
     kernel = rng.normal(size=kshape)
-    loops = M.loop_cross_correlate(img, kernel, pad=pad)
+    loops = image_matrix.loop_cross_correlate(img, kernel, pad=pad)
     x = torch.from_numpy(img)[None, None]
     ref = F.conv2d(x, torch.from_numpy(kernel)[None, None], padding=pad)[0, 0].numpy()
     np.testing.assert_allclose(loops, ref, rtol=1e-10, atol=1e-10)
@@ -71,8 +71,8 @@ def test_loop_matches_conv2d(kshape, pad):
 
 def test_separable_path_matches_direct_conv():
     img = _rng_image(40, 50).astype(np.float32)
-    k = K.gaussian(9, 2.0)   # rank one: takes the two-pass path
-    fast = Fl.convolve(img, k, padding="zeros")
+    k = presets.gaussian(9, 2.0)   # rank one: takes the two-pass path
+    fast = filtering.convolve(img, k, padding="zeros")
     x = torch.from_numpy(img.transpose(2, 0, 1).copy())[:, None]
     direct = F.conv2d(x, torch.from_numpy(k)[None, None], padding=4)[:, 0].numpy().transpose(1, 2, 0)
     np.testing.assert_allclose(fast, direct, atol=1e-3)
@@ -82,7 +82,7 @@ def test_is_cross_correlation_not_flipped():
     img = np.zeros((5, 5), np.float32)
     img[2, 2] = 1
     k = np.arange(9, dtype=np.float32).reshape(3, 3)
-    out = Fl.convolve(img, k, padding="zeros")
+    out = filtering.convolve(img, k, padding="zeros")
     # An impulse comes out as the kernel rotated 180°: that is what "not flipped" means.
     np.testing.assert_array_equal(out[1:4, 1:4], k[::-1, ::-1])
 
@@ -92,18 +92,18 @@ def test_is_cross_correlation_not_flipped():
 def test_identity_copies():
     img = _rng_image()
     for padding in ("zeros", "reflect", "replicate"):
-        np.testing.assert_array_equal(Fl.convolve(img, K.identity(), padding=padding), img.astype(np.float32))
+        np.testing.assert_array_equal(filtering.convolve(img, presets.identity(), padding=padding), img.astype(np.float32))
 
 
 @pytest.mark.parametrize("size", [1, 3, 5, 7, 15])
 def test_box_and_gaussian_sum_to_one(size):
-    assert K.box(size).sum() == pytest.approx(1.0)
-    assert K.gaussian(size, 1.5).sum() == pytest.approx(1.0)
-    assert np.all(K.box(size) == K.box(size)[0, 0])
+    assert presets.box(size).sum() == pytest.approx(1.0)
+    assert presets.gaussian(size, 1.5).sum() == pytest.approx(1.0)
+    assert np.all(presets.box(size) == presets.box(size)[0, 0])
 
 
 def test_gaussian_is_symmetric_and_peaks_in_centre():
-    g = K.gaussian(7, 1.2)
+    g = presets.gaussian(7, 1.2)
     np.testing.assert_allclose(g, g.T)
     np.testing.assert_allclose(g, g[::-1, ::-1])
     assert g.argmax() == 24
@@ -111,14 +111,14 @@ def test_gaussian_is_symmetric_and_peaks_in_centre():
 
 def test_box_keeps_flat_image_flat():
     flat = np.full((10, 10, 3), 100, np.uint8)
-    out = Fl.convolve(flat, K.box(5), padding="replicate")
+    out = filtering.convolve(flat, presets.box(5), padding="replicate")
     np.testing.assert_allclose(out, 100, atol=1e-3)
 
 
 @pytest.mark.parametrize("direction,dy,dx", [("right", 0, 1), ("left", 0, -1), ("down", 1, 0), ("up", -1, 0)])
 def test_shift_moves_by_one_pixel(direction, dy, dx):
     img = _rng_image().astype(np.float32)
-    out = Fl.convolve(img, K.shift(direction), padding="zeros")
+    out = filtering.convolve(img, presets.shift(direction), padding="zeros")
     h, w = img.shape[:2]
     # out[y + dy, x + dx] == img[y, x] wherever both are inside the image.
     src = img[max(0, -dy):h - max(0, dy), max(0, -dx):w - max(0, dx)]
@@ -127,34 +127,34 @@ def test_shift_moves_by_one_pixel(direction, dy, dx):
 
 
 def test_detail_and_sharpen():
-    assert K.detail(3).sum() == pytest.approx(0.0, abs=1e-6)
-    assert K.sharpen(1.0, 3).sum() == pytest.approx(1.0)
+    assert presets.detail(3).sum() == pytest.approx(0.0, abs=1e-6)
+    assert presets.sharpen(1.0, 3).sum() == pytest.approx(1.0)
     # amount 1, size 3: the lecture's 2·identity − box.
-    np.testing.assert_allclose(K.sharpen(1.0, 3), 2 * K.identity() - K.box(3), atol=1e-7)
-    assert K.sharpen_classic().sum() == 1
+    np.testing.assert_allclose(presets.sharpen(1.0, 3), 2 * presets.identity() - presets.box(3), atol=1e-7)
+    assert presets.sharpen_classic().sum() == 1
 
 
 def test_sobel_on_a_ramp():
     x = np.arange(30, dtype=np.float32)
     ramp = np.tile(3 * x, (20, 1))                       # brightness grows 3 per pixel to the right
-    gx = Fl.convolve(ramp, K.sobel_x(), padding="none")
-    gy = Fl.convolve(ramp, K.sobel_y(), padding="none")
+    gx = filtering.convolve(ramp, presets.sobel_x(), padding="none")
+    gy = filtering.convolve(ramp, presets.sobel_y(), padding="none")
     np.testing.assert_allclose(gx, 8 * 3)                # (1+2+1) rows × (3 − (−3)) = 24
     np.testing.assert_allclose(gy, 0)
-    _, _, mag = Fl.gradient_magnitude(ramp.T.copy())
+    _, _, mag = filtering.gradient_magnitude(ramp.T.copy())
     np.testing.assert_allclose(mag[1:-1, 1:-1], 24)
 
 
 def test_laplacian_zero_on_ramps_and_outline_zero_on_flat():
     yy, xx = np.mgrid[0:15, 0:15].astype(np.float32)
     plane = 2 * xx + 5 * yy
-    np.testing.assert_allclose(Fl.convolve(plane, K.laplacian(), padding="none"), 0, atol=1e-4)
-    np.testing.assert_allclose(Fl.convolve(np.full((9, 9), 7.0), K.outline(), padding="none"), 0)
-    assert K.emboss().sum() == 1
+    np.testing.assert_allclose(filtering.convolve(plane, presets.laplacian(), padding="none"), 0, atol=1e-4)
+    np.testing.assert_allclose(filtering.convolve(np.full((9, 9), 7.0), presets.outline(), padding="none"), 0)
+    assert presets.emboss().sum() == 1
 
 
 def test_robinson_are_rotations_and_match_the_lecture():
-    ks = K.robinson_all()
+    ks = presets.robinson_all()
     for i in range(8):
         # two 45° steps clockwise = one 90° clockwise rotation
         np.testing.assert_array_equal(ks[(i + 2) % 8], np.rot90(ks[i], -1))
@@ -163,31 +163,31 @@ def test_robinson_are_rotations_and_match_the_lecture():
                [[0, 1, 1], [-1, 0, 1], [-1, -1, 0]], [[1, 0, -1]] * 3, [[-1, 0, 1]] * 3,
                [[0, -1, -1], [1, 0, -1], [1, 1, 0]], [[-1, -1, -1], [0, 0, 0], [1, 1, 1]],
                [[-1, -1, 0], [-1, 0, 1], [0, 1, 1]]]
-    assert {K.robinson(d).astype(int).tobytes() for d in K.DIRECTIONS} == \
+    assert {presets.robinson(d).astype(int).tobytes() for d in presets.DIRECTIONS} == \
            {np.array(k).astype(int).tobytes() for k in lecture}
-    np.testing.assert_array_equal(K.robinson("E"), [[-1, 0, 1]] * 3)
+    np.testing.assert_array_equal(presets.robinson("E"), [[-1, 0, 1]] * 3)
 
 
 def test_compass_map_finds_the_bright_side():
     img = np.zeros((16, 16), np.float32)
     img[:, 8:] = 200                                      # bright to the right: east
-    cm = Fl.compass_map(img)
-    assert K.DIRECTIONS[cm.strongest[8, 8]] == "E"
+    cm = filtering.compass_map(img)
+    assert presets.DIRECTIONS[cm.strongest[8, 8]] == "E"
     assert cm.rgb.shape == (16, 16, 3) and cm.rgb.dtype == np.uint8
     assert cm.rgb[8, 2].max() == 0                        # flat area: dark
 
 
 def test_random_kernel_reproducible():
-    np.testing.assert_array_equal(K.random_kernel(7, 5), K.random_kernel(7, 5))
-    assert not np.array_equal(K.random_kernel(7, 5), K.random_kernel(8, 5))
-    assert K.random_kernel(1, 5).shape == (5, 5)
+    np.testing.assert_array_equal(presets.random_kernel(7, 5), presets.random_kernel(7, 5))
+    assert not np.array_equal(presets.random_kernel(7, 5), presets.random_kernel(8, 5))
+    assert presets.random_kernel(1, 5).shape == (5, 5)
 
 
 def test_every_preset_builds():
-    for key in K.PRESETS:
+    for key in presets.PRESETS:
         if key == "custom":
             continue
-        k = K.preset_kernel(key, size=5, sigma=1.0, amount=1.5, shift_to="up", direction="SW", seed=3)
+        k = presets.preset_kernel(key, size=5, sigma=1.0, amount=1.5, shift_to="up", direction="SW", seed=3)
         assert k.ndim == 2 and k.shape[0] % 2 == 1 and np.isfinite(k).all(), key
 
 
@@ -195,15 +195,15 @@ def test_every_preset_builds():
 
 def test_colour_mode_shapes():
     img = _rng_image(12, 14)
-    assert Fl.convolve(img, K.box(3), colour="per-channel").shape == (12, 14, 3)
-    assert Fl.convolve(img, K.box(3), colour="grayscale").shape == (12, 14)
-    assert Fl.convolve(img, K.box(3), colour="conv-layer").shape == (12, 14)
-    assert Fl.convolve(img, K.box(5), padding="none").shape == (8, 10, 3)
+    assert filtering.convolve(img, presets.box(3), colour="per-channel").shape == (12, 14, 3)
+    assert filtering.convolve(img, presets.box(3), colour="grayscale").shape == (12, 14)
+    assert filtering.convolve(img, presets.box(3), colour="conv-layer").shape == (12, 14)
+    assert filtering.convolve(img, presets.box(5), padding="none").shape == (8, 10, 3)
 
 
 def test_padding_modes_differ_only_at_the_border():
     img = _rng_image(16, 16)
-    outs = {p: Fl.convolve(img, K.box(3), padding=p) for p in ("zeros", "reflect", "replicate")}
+    outs = {p: filtering.convolve(img, presets.box(3), padding=p) for p in ("zeros", "reflect", "replicate")}
     for a in outs.values():
         np.testing.assert_allclose(a[1:-1, 1:-1], outs["zeros"][1:-1, 1:-1], atol=1e-3)
     assert outs["zeros"][0, 0].mean() < outs["replicate"][0, 0].mean()   # zeros darken the corner
@@ -211,34 +211,34 @@ def test_padding_modes_differ_only_at_the_border():
 
 def test_display_mappings():
     v = np.array([[-100.0, 0.0], [50.0, 300.0]])
-    clip = Fl.to_display(v, "clip")
+    clip = filtering.to_display(v, "clip")
     np.testing.assert_array_equal(clip.pixels, [[0, 0], [50, 255]])
-    np.testing.assert_array_equal(Fl.to_display(v, "abs").pixels, [[100, 0], [50, 255]])
-    res = Fl.to_display(v, "rescale")
+    np.testing.assert_array_equal(filtering.to_display(v, "abs").pixels, [[100, 0], [50, 255]])
+    res = filtering.to_display(v, "rescale")
     assert res.pixels.min() == 0 and res.pixels.max() == 255 and (res.lo, res.hi) == (-100, 300)
     assert "rescaled" in res.sentence and "-100" in res.sentence
-    assert Fl.to_display(np.zeros((3, 3)), "rescale").pixels.max() == 0
+    assert filtering.to_display(np.zeros((3, 3)), "rescale").pixels.max() == 0
     with pytest.raises(KernelError):
-        Fl.to_display(v, "log")
+        filtering.to_display(v, "log")
 
 
 def test_kernel_bigger_than_image_without_padding_is_a_clear_error():
     with pytest.raises(KernelError, match="does not fit"):
-        Fl.convolve(np.zeros((4, 4)), K.box(5), padding="none")
+        filtering.convolve(np.zeros((4, 4)), presets.box(5), padding="none")
 
 
 # --- typed kernels ------------------------------------------------------------------
 
 def test_parse_kernel_formats():
-    np.testing.assert_array_equal(K.parse_kernel("0 -1 0\n-1 5 -1\n0 -1 0"), K.sharpen_classic())
-    np.testing.assert_array_equal(K.parse_kernel("[[0,-1,0],[-1,5,-1],[0,-1,0]]"), K.sharpen_classic())
-    np.testing.assert_array_equal(K.parse_kernel("0, -1, 0; -1, 5, -1; 0, -1, 0"), K.sharpen_classic())
-    np.testing.assert_allclose(K.parse_kernel("1/9 1/9 1/9\n1/9 1/9 1/9\n1/9 1/9 1/9"), K.box(3))
-    assert K.parse_kernel("1 0 -1").shape == (1, 3)
-    big = K.parse_kernel("\n".join(" ".join(["1"] * 15) for _ in range(15)))
+    np.testing.assert_array_equal(presets.parse_kernel("0 -1 0\n-1 5 -1\n0 -1 0"), presets.sharpen_classic())
+    np.testing.assert_array_equal(presets.parse_kernel("[[0,-1,0],[-1,5,-1],[0,-1,0]]"), presets.sharpen_classic())
+    np.testing.assert_array_equal(presets.parse_kernel("0, -1, 0; -1, 5, -1; 0, -1, 0"), presets.sharpen_classic())
+    np.testing.assert_allclose(presets.parse_kernel("1/9 1/9 1/9\n1/9 1/9 1/9\n1/9 1/9 1/9"), presets.box(3))
+    assert presets.parse_kernel("1 0 -1").shape == (1, 3)
+    big = presets.parse_kernel("\n".join(" ".join(["1"] * 15) for _ in range(15)))
     assert big.shape == (15, 15)
-    k = K.random_kernel(3, 7)
-    np.testing.assert_allclose(K.parse_kernel(K.format_kernel(k)), k)
+    k = presets.random_kernel(3, 7)
+    np.testing.assert_allclose(presets.parse_kernel(presets.format_kernel(k)), k)
 
 
 @pytest.mark.parametrize("text,message", [
@@ -250,24 +250,24 @@ def test_parse_kernel_formats():
 ])
 def test_parse_kernel_rejects(text, message):
     with pytest.raises(KernelError, match=message):
-        K.parse_kernel(text)
+        presets.parse_kernel(text)
     assert issubclass(KernelError, ValueError)
 
 
 def test_explain_position_on_a_photo_patch():
     gray = np.arange(100, dtype=np.float32).reshape(10, 10) * 2.4
-    patch = M.zoom_patch(gray, 8, 8, 5)                     # pushed back inside: rows 5..9
+    patch = image_matrix.zoom_patch(gray, 8, 8, 5)                     # pushed back inside: rows 5..9
     assert patch.shape == (5, 5) and patch[0, 0] == np.rint(gray[5, 5])
-    pos = M.explain_position(patch, K.box(3) * 9, row=1, col=2)
+    pos = image_matrix.explain_position(patch, presets.box(3) * 9, row=1, col=2)
     assert pos.output.shape == (3, 3)
     assert pos.total == patch[1:4, 2:5].sum() == pos.output[1, 2]
     assert pos.written.endswith(f"= {pos.total:.4g}")
     with pytest.raises(KernelError, match="does not fit"):
-        M.explain_position(patch, np.ones((7, 7)))
+        image_matrix.explain_position(patch, np.ones((7, 7)))
 
 
 def test_curve_filter_matches_the_written_sum_not_the_transcript_typo():
-    ex = M.worked_examples()["curve6600"]
+    ex = image_matrix.worked_examples()["curve6600"]
     literal = ex.kernel.copy()
     literal[6, 3] = 30                     # the lecture's text also has a 30 here
     assert (ex.image * literal).sum() == 8100
@@ -275,6 +275,6 @@ def test_curve_filter_matches_the_written_sum_not_the_transcript_typo():
 
 
 def test_suggested_display_for_typed_kernels():
-    assert K.suggested_display(K.sharpen_classic()) == "clip"
-    assert K.suggested_display(K.sobel_x()) == "abs"
-    assert K.suggested_display(np.ones((3, 3))) == "rescale"
+    assert presets.suggested_display(presets.sharpen_classic()) == "clip"
+    assert presets.suggested_display(presets.sobel_x()) == "abs"
+    assert presets.suggested_display(np.ones((3, 3))) == "rescale"

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from explainer.networks import CNN_NAME, MLP_NAME
+from explainer.mnist.networks import CNN_NAME, MLP_NAME
 
 from .conftest import assert_no_exception, run_page, shared_data_or_skip
 

@@ -8,9 +8,9 @@ import sys
 import pytest
 import torch
 
-from explainer import models as M
+from explainer.features import models
 from explainer import prefetch
-from explainer import weights as W
+from explainer import weights
 
 from .conftest import ROOT, shared_data_or_skip
 
@@ -20,7 +20,7 @@ def empty(tmp_path, monkeypatch):
     old = torch.hub.get_dir()
     torch.hub.set_dir(str(tmp_path / "hub"))
     monkeypatch.setenv("CONVSCOPE_DATA", str(tmp_path / "data"))
-    monkeypatch.setenv(W.OFFLINE_ENV, "1")
+    monkeypatch.setenv(weights.OFFLINE_ENV, "1")
     yield tmp_path
     torch.hub.set_dir(old)
 
@@ -38,9 +38,9 @@ def test_offline_run_reports_each_failure_and_exits_1(empty):
 
 def test_check_reports_what_is_present_without_downloading(empty, monkeypatch):
     monkeypatch.setenv("CONVSCOPE_DATA", str(shared_data_or_skip("MNIST").parent))
-    for weights in M.all_weights().values():  # stand-in files: only presence and size are reported
-        W.cache_path(weights).parent.mkdir(parents=True, exist_ok=True)
-        W.cache_path(weights).write_bytes(b"0" * 2_000_000)
+    for enum_value in models.all_weights().values():  # stand-in files: only presence and size are reported
+        weights.cache_path(enum_value).parent.mkdir(parents=True, exist_ok=True)
+        weights.cache_path(enum_value).write_bytes(b"0" * 2_000_000)
     out = io.StringIO()
     assert prefetch.main(["--check"], out) == 0
     text = out.getvalue()

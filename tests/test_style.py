@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 import torch
 
-from explainer import style_net
+from explainer.style import net as style_net
 from explainer.images import ImageError, load_image
 from explainer.jobs import DONE, STOPPED, JobRunner
-from explainer.style import (StyleSettings, compute_targets, objective, rgb_to_ycbcr, run_to_end, schedule,
+from explainer.style.transfer import (StyleSettings, compute_targets, objective, rgb_to_ycbcr, run_to_end, schedule,
                              to_tensor, transfer, ycbcr_to_rgb)
-from explainer.style_losses import content_loss, gram_matrix, style_loss, tv_loss
-from explainer.style_net import load_style_net
+from explainer.style.losses import content_loss, gram_matrix, style_loss, tv_loss
+from explainer.style.net import load_style_net
 
 TINY = dict(size=48, levels=1, iterations=6, frame_every_s=0.0)
 

@@ -9,12 +9,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from explainer import mnist_analysis as A
-from explainer.datasets import load_digits, sklearn_digits
+from explainer.mnist import analysis
+from explainer.mnist.datasets import load_digits, sklearn_digits
 from explainer.jobs import STOPPED, JobRunner
-from explainer.networks import (CNN_NAME, MLP_NAME, LeNetSpec, MLPSpec, build, count_parameters,
+from explainer.mnist.networks import (CNN_NAME, MLP_NAME, LeNetSpec, MLPSpec, build, count_parameters,
                                 parameter_table)
-from explainer.training import EpochDone, Progress, Started, TrainConfig, TrainingLog, train_events
+from explainer.mnist.training import EpochDone, Progress, Started, TrainConfig, TrainingLog, train_events
 
 from .conftest import shared_data_or_skip
 
@@ -145,14 +145,14 @@ def trained():
 
 
 def test_confusion_matrix_counts_by_hand():
-    cm = A.confusion_matrix(np.array([1, 1, 2, 0]), np.array([1, 2, 2, 0]), n_classes=3)
+    cm = analysis.confusion_matrix(np.array([1, 1, 2, 0]), np.array([1, 2, 2, 0]), n_classes=3)
     assert cm.tolist() == [[1, 0, 0], [0, 1, 0], [0, 1, 1]]  # one "2" answered as "1"
 
 
 def test_mistakes_are_wrong_and_sorted_by_confidence(trained):
     data, models = trained
-    probs, pred = A.predict(models[CNN_NAME], data.test_images, data.mean, data.std)
-    bad = A.misclassified(probs, data.test_labels.numpy())
+    probs, pred = analysis.predict(models[CNN_NAME], data.test_images, data.mean, data.std)
+    bad = analysis.misclassified(probs, data.test_labels.numpy())
     assert len(bad) and all(pred[i] != int(data.test_labels[i]) for i in bad)
     conf = probs[bad, pred[bad]]
     assert np.all(conf[:-1] >= conf[1:])
@@ -161,14 +161,14 @@ def test_mistakes_are_wrong_and_sorted_by_confidence(trained):
 def test_filters_feature_maps_and_weights_download(trained):
     data, models = trained
     cnn = models[CNN_NAME]
-    assert A.first_layer_filters(cnn).shape == (6, 5, 5)
-    maps = A.feature_maps(cnn, data.test_images[0], data.mean, data.std)
+    assert analysis.first_layer_filters(cnn).shape == (6, 5, 5)
+    maps = analysis.feature_maps(cnn, data.test_images[0], data.mean, data.std)
     assert maps["conv1"].shape == (6, 28, 28) and maps["conv2"].shape == (16, 10, 10)
     assert maps["relu2"].min() >= 0
     restored = build(LeNetSpec()).eval()
     import io
 
-    restored.load_state_dict(torch.load(io.BytesIO(A.state_dict_bytes(cnn)), weights_only=True))
+    restored.load_state_dict(torch.load(io.BytesIO(analysis.state_dict_bytes(cnn)), weights_only=True))
     x = torch.randn(2, 1, 28, 28)
     with torch.no_grad():
         assert torch.allclose(restored(x), cnn(x), atol=1e-5)
@@ -177,11 +177,11 @@ def test_filters_feature_maps_and_weights_download(trained):
 def test_translation_test(trained):
     data, models = trained
     img = data.test_images[3]
-    assert torch.equal(A.move_digit(img, dx=2), torch.roll(img, 2, dims=1))  # 4-pixel black margin: nothing lost
-    assert torch.equal(A.move_digit(img), img)
-    curves = A.shift_accuracy(models, data.test_images, data.test_labels, data.mean, data.std, range(-6, 7, 6))
+    assert torch.equal(analysis.move_digit(img, dx=2), torch.roll(img, 2, dims=1))  # 4-pixel black margin: nothing lost
+    assert torch.equal(analysis.move_digit(img), img)
+    curves = analysis.shift_accuracy(models, data.test_images, data.test_labels, data.mean, data.std, range(-6, 7, 6))
     for name, (left, centre, right) in curves.items():
-        _, pred = A.predict(models[name], data.test_images, data.mean, data.std)
+        _, pred = analysis.predict(models[name], data.test_images, data.mean, data.std)
         assert centre == pytest.approx(float((pred == data.test_labels.numpy()).mean()))
         assert max(left, right) < centre  # moving every digit 6 pixels costs accuracy
 

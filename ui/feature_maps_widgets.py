@@ -10,9 +10,9 @@ import numpy as np
 import streamlit as st
 import torch
 
-from explainer import models as M
-from explainer import weights as W
-from explainer.datasets import load_digits
+from explainer.features import models
+from explainer import weights
+from explainer.mnist.datasets import load_digits
 
 from .sidebar import presentation
 from .url_state import UrlState
@@ -23,7 +23,7 @@ PREFETCH_HINT = ("To get them: on a machine with internet access run `python -m 
                  "into `{folder}`, then reload.")
 
 
-def weights_notice(loaded: M.LoadedModel, *, on_downloaded: Callable[[], None]) -> None:
+def weights_notice(loaded: models.LoadedModel, *, on_downloaded: Callable[[], None]) -> None:
     """Say plainly which weights are in use; offer a download or a re-download when they are missing."""
     status = loaded.status
     if status.pretrained:
@@ -32,9 +32,9 @@ def weights_notice(loaded: M.LoadedModel, *, on_downloaded: Callable[[], None]) 
         else:
             st.caption(f"✅ {status.message}")
         return
-    weights = loaded.weights_enum
-    folder = W.cache_path(weights).parent
-    offline = os.environ.get(W.OFFLINE_ENV) == "1"
+    enum_value = loaded.weights_enum
+    folder = weights.cache_path(enum_value).parent
+    offline = os.environ.get(weights.OFFLINE_ENV) == "1"
     if status.corrupt_path is not None:
         st.error(f"**UNTRAINED — random weights.** The cached file `{status.corrupt_path}` is damaged "
                  "(truncated or not a weights file), so the network runs with random weights.",
@@ -45,16 +45,16 @@ def weights_notice(loaded: M.LoadedModel, *, on_downloaded: Callable[[], None]) 
                  f"not on this server{' (downloads are switched off)' if offline else ''}. Layer shapes "
                  "and receptive fields below are real; the maps, filters and predictions are those of "
                  "an untrained network.", icon=":material/warning:")
-        label = f"Download the pretrained weights ({weights.meta.get('_file_size', 0):.0f} MB)"
+        label = f"Download the pretrained weights ({enum_value.meta.get('_file_size', 0):.0f} MB)"
     if not presentation():  # projected, the banner is enough; the how-to is for whoever runs the server
         st.caption(PREFETCH_HINT.format(folder=folder))
     if offline and status.corrupt_path is None:
         return
     if st.button(label, type="primary", key="fm_download"):
-        _download(weights, force=status.corrupt_path is not None, on_downloaded=on_downloaded)
+        _download(enum_value, force=status.corrupt_path is not None, on_downloaded=on_downloaded)
 
 
-def _download(weights, *, force: bool, on_downloaded: Callable[[], None]) -> None:
+def _download(enum_value, *, force: bool, on_downloaded: Callable[[], None]) -> None:
     bar = st.progress(0.0, text="Connecting…")
     shown = [-1]
 
@@ -65,8 +65,8 @@ def _download(weights, *, force: bool, on_downloaded: Callable[[], None]) -> Non
             bar.progress(pct / 100, text=f"{done / 1e6:.0f} of {total / 1e6:.0f} MB")
 
     try:
-        W.download(weights, progress=progress, force=force)
-    except W.WeightsUnavailable as err:
+        weights.download(enum_value, progress=progress, force=force)
+    except weights.WeightsUnavailable as err:
         bar.empty()
         st.error(str(err))
         return
@@ -74,7 +74,7 @@ def _download(weights, *, force: bool, on_downloaded: Callable[[], None]) -> Non
     st.rerun()
 
 
-def user_weights(loaded: M.LoadedModel) -> M.LoadedModel:
+def user_weights(loaded: models.LoadedModel) -> models.LoadedModel:
     """An upload box for a state_dict; returns a private copy carrying it, or ``loaded``."""
     st.caption(f"A `.pth` state_dict for {loaded.name} (e.g. your fine-tuned copy). It is read with "
                "`torch.load(weights_only=True)`, so a file cannot run code, and is applied to a private "
@@ -88,20 +88,20 @@ def user_weights(loaded: M.LoadedModel) -> M.LoadedModel:
     if cached and cached[0] == (loaded.name, digest):
         return cached[1]
     try:
-        copy = M.with_user_weights(loaded, data)
-    except W.WeightsUnavailable as err:
+        copy = models.with_user_weights(loaded, data)
+    except weights.WeightsUnavailable as err:
         st.error(f"Could not use “{up.name}”: {err} Showing the shared network instead.")
         return loaded
     st.session_state["fm_user_model"] = ((loaded.name, digest), copy)
     return copy
 
 
-def session_network(name: str, module: torch.nn.Module) -> M.LoadedModel:
+def session_network(name: str, module: torch.nn.Module) -> models.LoadedModel:
     """A frozen copy of a network from the MNIST page, refreshed when its weights change."""
     snaps = st.session_state.setdefault("fm_mnist_snapshots", {})
-    mark = M.fingerprint(module)
+    mark = models.fingerprint(module)
     if name not in snaps or snaps[name][0] != mark:
-        snaps[name] = (mark, M.session_model(name, module))
+        snaps[name] = (mark, models.session_model(name, module))
     return snaps[name][1]
 
 
@@ -126,5 +126,5 @@ def digit_input(url: UrlState) -> Digit:
     i = st.session_state[k]
     img = data.test_images[i].numpy()
     st.caption(f"Label: {int(data.test_labels[i])}. " + (data.note if not data.is_mnist else ""))
-    return Digit(f"{data.name}:{i}", M.prepare_digit(img, data.mean, data.std),
+    return Digit(f"{data.name}:{i}", models.prepare_digit(img, data.mean, data.std),
                  np.repeat(img[..., None], 3, axis=2))

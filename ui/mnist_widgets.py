@@ -6,13 +6,13 @@ import os
 import streamlit as st
 import torch
 
-from explainer import mnist_analysis as A
-from explainer import mnist_figures as F
-from explainer.datasets import DigitSet, download_events, load_digits, mnist_available
+from explainer.mnist import analysis
+from explainer.mnist import figures
+from explainer.mnist.datasets import DigitSet, download_events, load_digits, mnist_available
 from explainer.jobs import QUEUED, default_runner
-from explainer.networks import CNN_NAME, MLP_NAME, build, count_parameters, describe
-from explainer.paths import data_dir
-from explainer.training import Scoring, TrainConfig, TrainingLog, train_events
+from explainer.mnist.networks import CNN_NAME, MLP_NAME, build, count_parameters, describe
+from explainer.config import data_dir
+from explainer.mnist.training import Scoring, TrainConfig, TrainingLog, train_events
 
 from .url_state import UrlState
 
@@ -151,7 +151,7 @@ def _panel(fs: int) -> None:
         _status_line(job, log)
     if log.started is not None:
         _numbers(log)
-        st.plotly_chart(F.curves_figure(log, font_size=fs, height=460 if fs > 14 else 400),
+        st.plotly_chart(figures.curves_figure(log, font_size=fs, height=460 if fs > 14 else 400),
                         key="mnist_curves", config={"displayModeBar": False})
     if job.is_finished and st.session_state.get(SHOWN) != job.id:
         job.wait(5)  # the generator's `finally` has put the nets in eval mode once this returns
@@ -197,7 +197,7 @@ def _numbers(log: TrainingLog) -> None:
     for i, name in enumerate(log.started.parameters):
         acc = tests.get(name)
         cols[i].metric(f"{name}: test accuracy", f"{acc:.1%}" if acc is not None else "…",
-                       delta=f"{acc - F.LECTURE_CLAIM[name]:+.1%} vs lecture's {F.LECTURE_CLAIM[name]:.0%}"
+                       delta=f"{acc - figures.LECTURE_CLAIM[name]:+.1%} vs lecture's {figures.LECTURE_CLAIM[name]:.0%}"
                        if acc is not None else None, delta_color="normal")
     if log.epochs:
         last = log.epochs[-1]
@@ -212,7 +212,7 @@ def _numbers(log: TrainingLog) -> None:
 # ---------------------------------------------------------------- after training
 @st.cache_data(max_entries=8, show_spinner="Scoring the test digits…")
 def _predictions(job_id: int, data_name: str, _models, _data: DigitSet):
-    return {name: A.predict(m, _data.test_images, _data.mean, _data.std) for name, m in _models.items()}
+    return {name: analysis.predict(m, _data.test_images, _data.mean, _data.std) for name, m in _models.items()}
 
 
 SHIFT_DIGITS = 600
@@ -221,10 +221,10 @@ SHIFT_DIGITS = 600
 @st.cache_data(max_entries=8, show_spinner=f"Shifting {SHIFT_DIGITS} test digits…")
 def _shift_curve(job_id: int, data_name: str, _models, _data: DigitSet):
     n = min(SHIFT_DIGITS, _data.n_test)
-    return A.shift_accuracy(_models, _data.test_images[:n], _data.test_labels[:n], _data.mean, _data.std)
+    return analysis.shift_accuracy(_models, _data.test_images[:n], _data.test_labels[:n], _data.mean, _data.std)
 
 
-def analysis(data: DigitSet, fs: int, url: UrlState, present: bool) -> None:
+def analysis_section(data: DigitSet, fs: int, url: UrlState, present: bool) -> None:
     models = st.session_state.get(MODELS)
     log: TrainingLog | None = st.session_state.get("mnist_models_log")
     if not models or _running() or log is None or log.started is None:
@@ -238,16 +238,16 @@ def analysis(data: DigitSet, fs: int, url: UrlState, present: bool) -> None:
     with tabs[1]:
         cols = st.columns(2)
         for col, (name, (_, pred)) in zip(cols, preds.items()):
-            cm = A.confusion_matrix(pred, data.test_labels.numpy())
-            col.plotly_chart(F.confusion_figure(cm, title=f"{name}: {cm.trace():,} of {cm.sum():,} right",
+            cm = analysis.confusion_matrix(pred, data.test_labels.numpy())
+            col.plotly_chart(figures.confusion_figure(cm, title=f"{name}: {cm.trace():,} of {cm.sum():,} right",
                                                 font_size=fs, height=560 if fs > 14 else 460),
                              key=f"mnist_cm_{name}", config={"displayModeBar": False})
         st.caption("Row = the digit written, column = the network's answer; the diagonal is right. "
                    "Colours are scaled to the largest mistake so the confusions (4↔9, 3↔5, 7↔2…) stand out.")
     with tabs[2]:
         for name, (probs, pred) in preds.items():
-            bad = A.misclassified(probs, data.test_labels.numpy(), limit=16 if present else 24)
-            st.plotly_chart(F.digit_grid_figure(
+            bad = analysis.misclassified(probs, data.test_labels.numpy(), limit=16 if present else 24)
+            st.plotly_chart(figures.digit_grid_figure(
                 data.test_images[bad].numpy(),
                 [f"{int(data.test_labels[i])}→{pred[i]} ({probs[i, pred[i]]:.0%})" for i in bad],
                 cols=8, font_size=fs, title=f"{name}: {int((pred != data.test_labels.numpy()).sum()):,} mistakes, "
@@ -297,18 +297,18 @@ def _translation_test(data: DigitSet, i: int, models, fs: int, url: UrlState, jo
         st.slider("Rotate (degrees)", -60, 60, step=5, key=ka)
         url.write()
     s = st.session_state
-    moved = A.move_digit(data.test_images[i], dx=s[kx], dy=s[ky], angle=s[ka])
-    probs = {name: A.predict(m, moved[None], data.mean, data.std)[0][0] for name, m in models.items()}
+    moved = analysis.move_digit(data.test_images[i], dx=s[kx], dy=s[ky], angle=s[ka])
+    probs = {name: analysis.predict(m, moved[None], data.mean, data.std)[0][0] for name, m in models.items()}
     with mid:
-        st.plotly_chart(F.digit_figure(moved.numpy(), font_size=fs, height=360 if fs > 14 else 300,
+        st.plotly_chart(figures.digit_figure(moved.numpy(), font_size=fs, height=360 if fs > 14 else 300,
                                        title=f"digit {int(data.test_labels[i])}, moved"),
                         key="mnist_moved", config={"displayModeBar": False})
     with right:
-        st.plotly_chart(F.prediction_bars_figure(probs, int(data.test_labels[i]), font_size=fs,
+        st.plotly_chart(figures.prediction_bars_figure(probs, int(data.test_labels[i]), font_size=fs,
                                                  height=380 if fs > 14 else 320),
                         key="mnist_bars", config={"displayModeBar": False})
     curve = _shift_curve(job_id, data.name, models, data)
-    st.plotly_chart(F.shift_accuracy_figure(list(range(-6, 7)), curve, current=s[kx], font_size=fs,
+    st.plotly_chart(figures.shift_accuracy_figure(list(range(-6, 7)), curve, current=s[kx], font_size=fs,
                                             height=380 if fs > 14 else 320),
                     key="mnist_shift", config={"displayModeBar": False})
     st.caption(f"Accuracy on {min(SHIFT_DIGITS, data.n_test)} test digits, each moved sideways by the same number of pixels. "
@@ -317,14 +317,14 @@ def _translation_test(data: DigitSet, i: int, models, fs: int, url: UrlState, jo
 
 
 def _filters_and_maps(data: DigitSet, i: int, cnn: torch.nn.Module, fs: int) -> None:
-    st.plotly_chart(F.filters_figure(A.first_layer_filters(cnn), font_size=fs, height=260 if fs > 14 else 220,
+    st.plotly_chart(figures.filters_figure(analysis.first_layer_filters(cnn), font_size=fs, height=260 if fs > 14 else 220,
                                      title="The 6 learned 5x5 kernels of the first convolution"),
                     key="mnist_filters", config={"displayModeBar": False})
     left, right = st.columns([1, 4], gap="large")
     with left:
         st.image(255 - data.test_images[i].numpy(), width=200, clamp=True,
                  caption=f"test digit {i}: a {int(data.test_labels[i])} (dark = ink)")
-    maps = A.feature_maps(cnn, data.test_images[i], data.mean, data.std)
+    maps = analysis.feature_maps(cnn, data.test_images[i], data.mean, data.std)
     titles = {"conv1": "conv1: 6 feature maps, 28x28 (padding 2 keeps the size)",
               "relu1": "after max-pool + ReLU: 14x14",
               "conv2": "conv2: 16 feature maps, 10x10 (5x5 kernels over all 6 maps)",
@@ -332,7 +332,7 @@ def _filters_and_maps(data: DigitSet, i: int, cnn: torch.nn.Module, fs: int) -> 
     with right:
         for layer, m in maps.items():
             st.markdown(f"**{titles.get(layer, layer)}**")
-            st.plotly_chart(F.feature_maps_figure(m, layer=layer, font_size=fs), key=f"mnist_fm_{layer}",
+            st.plotly_chart(figures.feature_maps_figure(m, layer=layer, font_size=fs), key=f"mnist_fm_{layer}",
                             config={"displayModeBar": False})
     st.caption("Red = positive, blue = negative, white = 0 (one colour scale per layer). "
                "Open these networks on the Feature maps page too: they are listed there for this session.")
@@ -344,7 +344,7 @@ def _downloads(log: TrainingLog, models) -> None:
                             icon=":material/table:")
     for col, (name, m) in zip(cols[1:], models.items()):
         slug = "fully_connected" if name == MLP_NAME else "lenet5"
-        col.download_button(f"{name} weights (state_dict)", A.state_dict_bytes(m), file_name=f"mnist_{slug}.pt",
+        col.download_button(f"{name} weights (state_dict)", analysis.state_dict_bytes(m), file_name=f"mnist_{slug}.pt",
                             mime="application/octet-stream", icon=":material/download:")
     st.caption("Load with `torch.load(path, weights_only=True)` into a network built with the same settings "
-               "(`explainer.networks.build(spec).load_state_dict(...)`).")
+               "(`explainer.mnist.networks.build(spec).load_state_dict(...)`).")

@@ -7,11 +7,11 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from explainer import style_figures as SF
+from explainer.style import figures
 from explainer.device import best_device
 from explainer.jobs import FAILED, STOPPED, default_runner
-from explainer.style import GramView, StyleEvent, StyleSettings, gram_view, schedule, transfer  # noqa: F401
-from explainer.style_net import CONTENT_LAYER, LAYERS, STYLE_LAYERS, StyleNet, load_style_net
+from explainer.style.transfer import GramView, StyleEvent, StyleSettings, gram_view, schedule, transfer  # noqa: F401
+from explainer.style.net import CONTENT_LAYER, LAYERS, STYLE_LAYERS, StyleNet, load_style_net
 
 JOB, META, SHOWN = "sty_job", "sty_job_meta", "sty_final_shown"
 POLL_S = 0.7
@@ -157,7 +157,7 @@ def live_panel(fs: int, present: bool, label: str) -> None:
                                icon=":material/download:", on_click="ignore", width="stretch")
     with right:
         if events:
-            st.plotly_chart(SF.loss_curves(events, settings, font_size=fs, height=460 if present else 380),
+            st.plotly_chart(figures.loss_curves(events, settings, font_size=fs, height=460 if present else 380),
                             width="stretch", config=PLOT_CONFIG)
             explain_numbers(events[-1].losses if job.result is None else job.result.losses, settings, present)
     if job.is_finished and st.session_state.get(SHOWN) != job.id:
@@ -167,12 +167,12 @@ def live_panel(fs: int, present: bool, label: str) -> None:
 
 def explain_numbers(losses: dict[str, float], s: StyleSettings, present: bool) -> None:
     """Content loss, style loss and their weights, in words, with the current numbers."""
-    w = SF.weighted_terms(losses, s)
+    w = figures.weighted_terms(losses, s)
     st.markdown(
-        f"**<span style='color:{SF.COLOURS['content']}'>Content loss</span>** — at `{s.content_layer}`, the output's "
+        f"**<span style='color:{figures.COLOURS['content']}'>Content loss</span>** — at `{s.content_layer}`, the output's "
         f"feature maps are compared with the content photo's, activation by activation: mean squared difference "
         f"**{losses['content']:.3g}**, × α = {sci(s.content_weight)} → **{w['content']:.3g}**.  \n"
-        f"**<span style='color:{SF.COLOURS['style']}'>Style loss</span>** — at each style layer, the Gram matrix "
+        f"**<span style='color:{figures.COLOURS['style']}'>Style loss</span>** — at each style layer, the Gram matrix "
         f"(how strongly every pair of feature maps fires *together*, wherever in the picture) is compared with "
         f"the painting's: weighted sum of mean squared differences **{losses['style']:.3g}**, "
         f"× β = {sci(s.style_weight)} → **{w['style']:.3g}**."
@@ -214,10 +214,10 @@ def gram_section(k: dict[str, str], style, output: np.ndarray, fs: int, present:
         "texture and colour (style) but not the layout (content).")
     c1.markdown(f"This layer's style term: mean of (G − A)² over all {view.n_channels}² entries = "
                 f"**{view.layer_loss:.3g}**. The painting forms as the right matrix comes to look like the left.")
-    c2.plotly_chart(SF.gram_heatmaps(view.style_gram, view.output_gram, view.channels, layer=layer,
+    c2.plotly_chart(figures.gram_heatmaps(view.style_gram, view.output_gram, view.channels, layer=layer,
                                      font_size=fs, height=520 if present else 440),
                     width="stretch", config=PLOT_CONFIG)
-    c2.plotly_chart(SF.feature_map_grid(view.style_maps, view.output_maps, view.channels[:len(view.style_maps)],
+    c2.plotly_chart(figures.feature_map_grid(view.style_maps, view.output_maps, view.channels[:len(view.style_maps)],
                                         font_size=fs, height=380 if present else 320),
                     width="stretch", config=PLOT_CONFIG)
     c2.caption("Top: the style image's feature maps for the channels with the largest G[i, i]; bottom: the same "

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .kernels import KernelError, _short, sharpen_classic
+from explainer.kernels.presets import KernelError, _short, sharpen_classic
 
 
 # ------------------------------------------------------------------------------------

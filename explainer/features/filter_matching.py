@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch.nn as nn
 
-from . import kernels as K
+from explainer.kernels import presets
 
 def first_layer_filters(model: nn.Module) -> np.ndarray:
     """Weights of the first convolution, ``(C_out, C_in, k, k)`` float32 (a copy)."""
@@ -21,24 +21,24 @@ def first_layer_filters(model: nn.Module) -> np.ndarray:
 def reference_kernels(k: int) -> dict[str, np.ndarray]:
     """The kernel playground's presets at size ``k``, each ``(k, k)`` float64.
 
-    3×3: exactly the playground's kernels (``explainer.kernels``). Larger sizes (ResNet's
+    3×3: exactly the playground's kernels (``explainer.kernels.presets``). Larger sizes (ResNet's
     7×7): identity, box and Gaussian at that size, and the edge kernels as the
     Gaussian-derivative filters that Sobel, Robinson and the Laplacian approximate.
     """
     sigma = max(0.85, k / 6)
-    gauss = K.gaussian(k, sigma).astype(np.float64)
+    gauss = presets.gaussian(k, sigma).astype(np.float64)
     if k == 3:
-        edges = {"Sobel x": K.sobel_x(), "Sobel y": K.sobel_y(), "Robinson NE": K.robinson("NE"),
-                 "Robinson NW": K.robinson("NW"), "Laplacian": K.laplacian(), "sharpen": K.sharpen_classic(),
-                 "emboss": K.emboss()}
+        edges = {"Sobel x": presets.sobel_x(), "Sobel y": presets.sobel_y(), "Robinson NE": presets.robinson("NE"),
+                 "Robinson NW": presets.robinson("NW"), "Laplacian": presets.laplacian(), "sharpen": presets.sharpen_classic(),
+                 "emboss": presets.emboss()}
     else:
         r = np.arange(k) - (k - 1) / 2
         x, y = np.meshgrid(r, r)
         edges = {"Sobel x": x * gauss, "Sobel y": y * gauss, "Robinson NE": (x - y) * gauss,
                  "Robinson NW": -(x + y) * gauss,
                  "Laplacian": (x ** 2 + y ** 2 - 2 * sigma ** 2) * gauss,  # Laplacian of Gaussian
-                 "sharpen": 2 * K.identity(k) - gauss}
-    table = {"identity": K.identity(k), "box blur": K.box(k), "Gaussian blur": gauss, **edges}
+                 "sharpen": 2 * presets.identity(k) - gauss}
+    table = {"identity": presets.identity(k), "box blur": presets.box(k), "Gaussian blur": gauss, **edges}
     return {name: np.asarray(v, np.float64) for name, v in table.items()}
 
 

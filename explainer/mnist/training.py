@@ -33,9 +33,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .datasets import DigitSet, normalise
-from .device import cpu_count
-from .networks import CNN_NAME, MLP_NAME, LeNetSpec, MLPSpec, build, count_parameters
+from explainer.mnist.datasets import DigitSet, normalise
+from explainer.device import cpu_count
+from explainer.mnist.networks import CNN_NAME, MLP_NAME, LeNetSpec, MLPSpec, build, count_parameters
 
 OPTIMIZERS = ("adam", "sgd")
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from . import geometry as g
-from .geometry import format_number as _fmt
-from .plotting import styled
+from explainer.geometry import arithmetic
+from explainer.geometry.arithmetic import format_number as _fmt
+from explainer.plotting import styled
 
 INPUT, PADDING, OUTPUT, CROPPED = "#cfe2f3", "#e4e4e4", "#d9ead3", "#f5f5f5"
 WINDOW_FILL, WINDOW_LINE, ACCENT = "rgba(255,140,0,0.42)", "#d35400", "#b03a00"
@@ -141,7 +141,7 @@ def _cell_px(rows: int, cols: int, presenting_font: int) -> int:
     return int(max(12, min(80 if big else 60, (640 if big else 520) / max(rows, 1), 800 / max(cols, 1))))
 
 
-def _middle(fig: go.Figure, s: g.Setting, w: np.ndarray, x0: float, centre: float, *, numbers: bool,
+def _middle(fig: go.Figure, s: arithmetic.Setting, w: np.ndarray, x0: float, centre: float, *, numbers: bool,
             num_size: int, font_size: int) -> float:
     """The lecture's "input ∗ kernel = output": draw the operator and kernel between the grids; return its width."""
     kh, kw = s.kernel
@@ -164,7 +164,7 @@ def _middle(fig: go.Figure, s: g.Setting, w: np.ndarray, x0: float, centre: floa
     return kw + 3.2
 
 
-def window_figure(p: g.Plan, x: np.ndarray, w: np.ndarray, *, numbers: bool, start: int = 0,
+def window_figure(p: arithmetic.Plan, x: np.ndarray, w: np.ndarray, *, numbers: bool, start: int = 0,
                   fps: float = 2.0, font_size: int = 14) -> go.Figure:
     """Convolution or pooling: the padded input, the kernel window at each step, the output map.
 
@@ -184,7 +184,7 @@ def window_figure(p: g.Plan, x: np.ndarray, w: np.ndarray, *, numbers: bool, sta
 
     kinds = np.ones((hp, wp), dtype=int)
     kinds[:pt, :] = kinds[hp - pb:, :] = kinds[:, :pl] = kinds[:, wp - pr:] = 0
-    padded = g.padded_input(p, x)
+    padded = arithmetic.padded_input(p, x)
     pad_text = np.vectorize(_fmt)(padded) if numbers else None
     fig = AnimatedFigure()
     fig.add_traces(cell_grid(kinds, [PADDING, INPUT], dx=0, dy=top_in, name="input"))
@@ -197,15 +197,15 @@ def window_figure(p: g.Plan, x: np.ndarray, w: np.ndarray, *, numbers: bool, sta
     fig.add_traces(cell_grid(np.zeros((ho, wo), dtype=int), [OUTPUT], dx=ox, dy=top_out, name="output"))
     n_static = len(fig.data)
 
-    steps = g.positions(p)
+    steps = arithmetic.positions(p)
     active_range = _frame_range(len(steps), wo, start)
-    out_vals = g.slide(p, x, w) if numbers else None
+    out_vals = arithmetic.slide(p, x, w) if numbers else None
     op = s.op
     frames, labels = [], []
     out_centres = [(ox + c, top_out + r) for r, c in steps]
     for n in active_range:
         oy, oxx = steps[n]
-        cells = g.window(p, oy, oxx)
+        cells = arithmetic.window(p, oy, oxx)
         wx, wy = _squares(cells, dy=top_in)
         hx, hy = _squares([(oy, oxx)], dy=top_out, dx=ox, inset=0.02)
         if op == "maxpool" and numbers:  # ring the winner: the one value max pooling keeps
@@ -245,26 +245,26 @@ def window_figure(p: g.Plan, x: np.ndarray, w: np.ndarray, *, numbers: bool, sta
     return _animate(fig, frames, labels, active, fps=fps, font_size=font_size, prefix="Output cell (row, col): ")
 
 
-def _sum_text(p: g.Plan, x, w, oy: int, ox: int, cells, numbers: bool) -> str:
+def _sum_text(p: arithmetic.Plan, x, w, oy: int, ox: int, cells, numbers: bool) -> str:
     s = p.setting
     rs, cs = [r for r, _ in cells], [c for _, c in cells]
     (pt, _), (pl, _) = p.pads
-    pads = sum(g.is_padding(p, r, c) for r, c in cells)
+    pads = sum(arithmetic.is_padding(p, r, c) for r, c in cells)
     where = (f"output ({oy}, {ox}) ← input rows {min(rs) - pt}…{max(rs) - pt}, cols {min(cs) - pl}…{max(cs) - pl}"
              + (f" · {pads} padding cell{'s' if pads > 1 else ''}" if pads else ""))
     if not numbers:
         return where
-    cell = g.output_cell(p, x, w, oy, ox)
+    cell = arithmetic.output_cell(p, x, w, oy, ox)
     if s.op != "conv":
         return where + "<br>" + cell.text
     kw = s.kernel[1]
-    terms = [f"{_fmt(a)}×{g.signed_number(b)}" for a, b in zip(cell.inputs, cell.weights)]
+    terms = [f"{_fmt(a)}×{arithmetic.signed_number(b)}" for a, b in zip(cell.inputs, cell.weights)]
     lines = [" + ".join(terms[i:i + kw]) + " +" for i in range(0, len(terms), kw)]
     lines[-1] = lines[-1][:-2] + f" = <b>{_fmt(cell.value)}</b>"
     return where + "<br>" + "<br>".join(lines)
 
 
-def transposed_figure(p: g.Plan, x: np.ndarray, w: np.ndarray, *, numbers: bool, start: int = 0,
+def transposed_figure(p: arithmetic.Plan, x: np.ndarray, w: np.ndarray, *, numbers: bool, start: int = 0,
                       fps: float = 2.0, font_size: int = 14) -> go.Figure:
     """Transposed convolution as scattering: each INPUT cell stamps value × kernel into the OUTPUT.
 
@@ -275,7 +275,7 @@ def transposed_figure(p: g.Plan, x: np.ndarray, w: np.ndarray, *, numbers: bool,
     h, wid = s.size
     ho, wo = p.out
     (pt, _), (pl, _) = p.pads
-    fh, fw = g.full_size(p)
+    fh, fw = arithmetic.full_size(p)
     ch, cw = max(fh, pt + ho), max(fw, pl + wo)         # canvas: full result (+ output padding)
     numbers = numbers and max(ch, cw) <= NUMBERS_MAX
     rows = max(h, ch, s.kernel[0] + 1)
@@ -294,14 +294,14 @@ def transposed_figure(p: g.Plan, x: np.ndarray, w: np.ndarray, *, numbers: bool,
     fig.add_traces(cell_grid(kinds, [CROPPED, OUTPUT], dx=ox, dy=top_out, name="output"))
     n_static = len(fig.data)
 
-    steps = g.positions(p)
+    steps = arithmetic.positions(p)
     active_range = _frame_range(len(steps), wid, start)
     frames, labels = [], []
     canvas = np.zeros((ch, cw))
     touched = np.zeros((ch, cw), dtype=bool)
     for n in range(active_range.stop):
         iy, ix = steps[n]
-        fed = g.feeds(p, iy, ix)
+        fed = arithmetic.feeds(p, iy, ix)
         for fy, fx, i, j in fed:
             canvas[fy, fx] += x[iy, ix] * w[i, j]
             touched[fy, fx] = True
@@ -342,6 +342,6 @@ def transposed_figure(p: g.Plan, x: np.ndarray, w: np.ndarray, *, numbers: bool,
     return _animate(fig, frames, labels, active, fps=fps, font_size=font_size, prefix="Input cell (row, col): ")
 
 
-def geometry_figure(p: g.Plan, x: np.ndarray, w: np.ndarray, **kw) -> go.Figure:
+def geometry_figure(p: arithmetic.Plan, x: np.ndarray, w: np.ndarray, **kw) -> go.Figure:
     """The animated figure for any operation (see :func:`window_figure`, :func:`transposed_figure`)."""
     return (transposed_figure if p.setting.op == "transposed" else window_figure)(p, x, w, **kw)

@@ -8,9 +8,9 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from . import geometry_stacks as stacks
-from .geometry_figures import INPUT, OUTPUT, WINDOW_LINE, cell_grid, polygon
-from .plotting import styled
+from explainer.geometry import stacks
+from explainer.geometry.figures import INPUT, OUTPUT, WINDOW_LINE, cell_grid, polygon
+from explainer.plotting import styled
 
 DEPTH = (0.45, -0.45)   # screen offset of one unit of depth (y points down)
 MAP_COLOURS = ["#6aa84f", "#3d85c6", "#e69138", "#a64d79", "#45818e", "#cc4125", "#674ea7", "#bf9000"]

@@ -1,6 +1,6 @@
 """Stacks of layers: receptive fields, the LeNet shape walk, and a max-pooling image pyramid.
 
-Built on the one-layer arithmetic of :mod:`explainer.geometry`.
+Built on the one-layer arithmetic of :mod:`explainer.geometry.arithmetic`.
 """
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .geometry import Pair, Setting, plan
-from .geometry_torch import torch_line
+from explainer.geometry.arithmetic import Pair, Setting, plan
+from explainer.geometry.torch_layers import torch_line
 
 
 def max_pool_pyramid(rgb: np.ndarray, levels: int = 4) -> list[np.ndarray]:

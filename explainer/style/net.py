@@ -25,8 +25,8 @@ from torch import nn
 from torchvision.models import VGG19_Weights
 from torchvision.models.vgg import cfgs, make_layers
 
-from .device import best_device
-from .weights import Progress, WeightsStatus, cache_path, pretrained_or_untrained
+from explainer.device import best_device
+from explainer.weights import Progress, WeightsStatus, cache_path, pretrained_or_untrained
 
 WEIGHTS = VGG19_Weights.IMAGENET1K_V1
 #: Layers style transfer may read, in network order (conv4_2 is the usual content layer).

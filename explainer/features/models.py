@@ -23,8 +23,8 @@ import torch.nn.functional as F
 from torchvision import models as tvm
 from torchvision.models import WeightsEnum
 
-from . import weights as W
-from .device import best_device
+from explainer import weights
+from explainer.device import best_device
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class LoadedModel:
     name: str
     model: torch.nn.Module
     weights_enum: WeightsEnum | None
-    status: W.WeightsStatus
+    status: weights.WeightsStatus
     device: torch.device
     spec: ModelSpec | None = None
     #: Unique per loaded copy: use it in cache keys (an untrained and a re-downloaded
@@ -88,10 +88,10 @@ class LoadedModel:
         return list(self.weights_enum.meta["categories"]) if self.weights_enum else [str(d) for d in range(10)]
 
 
-def _build(spec: ModelSpec, *, device: torch.device | None, progress: W.Progress | None,
+def _build(spec: ModelSpec, *, device: torch.device | None, progress: weights.Progress | None,
            download_if_missing: bool) -> LoadedModel:
     model = spec.builder(weights=None)  # random init; the weights file is loaded by weights.py
-    status = W.pretrained_or_untrained(model, spec.weights, progress=progress,
+    status = weights.pretrained_or_untrained(model, spec.weights, progress=progress,
                                        download_if_missing=download_if_missing)
     loaded = _freeze(LoadedModel(spec.name, model, spec.weights, status, device or best_device(), spec))
     with torch.inference_mode():  # first conv call initialises oneDNN/cuDNN: pay it while loading,
@@ -104,7 +104,7 @@ def _freeze(loaded: LoadedModel) -> LoadedModel:
     return loaded
 
 
-def load_model(name: str, *, device: torch.device | None = None, progress: W.Progress | None = None,
+def load_model(name: str, *, device: torch.device | None = None, progress: weights.Progress | None = None,
                download_if_missing: bool = True) -> LoadedModel:
     """Build ``name`` (a key of :data:`MODELS`) with pretrained weights if they can be had.
 
@@ -139,14 +139,14 @@ def with_user_weights(loaded: LoadedModel, data: bytes) -> LoadedModel:
     The shared network is left untouched. Raises ``weights.WeightsUnavailable`` with a
     message for the user if the file is unreadable or does not fit the architecture.
     """
-    state = W.load_user_state_dict(data)
+    state = weights.load_user_state_dict(data)
     model = loaded.spec.builder(weights=None) if loaded.spec else _clone(loaded.model)
     try:
         model.load_state_dict(state)
     except RuntimeError as err:
         first = str(err).splitlines()[:3]
-        raise W.WeightsUnavailable(f"This state_dict does not fit {loaded.name}: {' '.join(first)}") from err
-    status = W.WeightsStatus(True, f"Your uploaded weights ({len(state)} tensors) on {loaded.name}.")
+        raise weights.WeightsUnavailable(f"This state_dict does not fit {loaded.name}: {' '.join(first)}") from err
+    status = weights.WeightsStatus(True, f"Your uploaded weights ({len(state)} tensors) on {loaded.name}.")
     return _freeze(LoadedModel(loaded.name, model, loaded.weights_enum, status, loaded.device, loaded.spec))
 
 
@@ -203,12 +203,12 @@ def all_weights() -> dict[str, WeightsEnum]:
 def cached_status() -> list[CacheEntry]:
     """What the torch hub cache holds of :func:`all_weights` (no network)."""
     rows = []
-    for name, weights in all_weights().items():
-        path = W.cache_path(weights)
+    for name, enum_value in all_weights().items():
+        path = weights.cache_path(enum_value)
         present = path.is_file()
         rows.append(CacheEntry(f"{name} weights", path, present,
                                path.stat().st_size / 1e6 if present else 0.0,
-                               float(weights.meta.get("_file_size", 0.0))))
+                               float(enum_value.meta.get("_file_size", 0.0))))
     return rows
 
 
@@ -219,12 +219,12 @@ def prefetch_models(progress: Callable[[str, int, int], None] | None = None, *,
     ``progress(name, done_bytes, total_bytes)`` reports the download in flight. A file
     already cached (and readable) is not downloaded again unless ``force``.
     """
-    for name, weights in all_weights().items():
+    for name, enum_value in all_weights().items():
         cb = (lambda done, total, n=name: progress(n, done, total)) if progress else None
         try:
-            path = W.download(weights, progress=cb, force=force)
+            path = weights.download(enum_value, progress=cb, force=force)
             yield name, path, None
-        except W.WeightsUnavailable as err:
+        except weights.WeightsUnavailable as err:
             yield name, None, str(err)
 
 
@@ -246,7 +246,7 @@ def session_model(name: str, module: torch.nn.Module) -> LoadedModel:
     import copy
 
     snapshot = copy.deepcopy(module).cpu()
-    status = W.WeightsStatus(True, f"“{name}”, trained on the MNIST page in this session.")
+    status = weights.WeightsStatus(True, f"“{name}”, trained on the MNIST page in this session.")
     return _freeze(LoadedModel(name, snapshot, None, status, torch.device("cpu")))
 
 

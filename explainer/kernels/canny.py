@@ -3,7 +3,7 @@
     grey image ─ Gaussian blur ─ Sobel gx, gy ─ non-maximum suppression ─ double threshold ─ hysteresis
 
 Every stage is returned so a page can show it. The blur and the Sobel derivatives run
-through :func:`explainer.filtering.filter2d` (``F.conv2d``).
+through :func:`explainer.kernels.filtering.filter2d` (``F.conv2d``).
 
 Agreement with ``skimage.feature.canny``: we blur with replicate padding (scikit-image's
 ``mode="nearest"``), use unscaled Sobel kernels, thin with interpolated non-maximum
@@ -21,9 +21,9 @@ import numpy as np
 import scipy.ndimage as ndi
 import torch
 
-from .images import to_gray
-from .filtering import filter2d
-from .kernels import KernelError, gaussian_1d, sobel_x, sobel_y
+from explainer.images import to_gray
+from explainer.kernels.filtering import filter2d
+from explainer.kernels.presets import KernelError, gaussian_1d, sobel_x, sobel_y
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from .filtering import DIRECTION_COLOURS
-from .kernels import DIRECTIONS, _short
-from .plotting import DIVERGING, styled, symmetric_range
+from explainer.kernels.filtering import DIRECTION_COLOURS
+from explainer.kernels.presets import DIRECTIONS, _short
+from explainer.plotting import DIVERGING, styled, symmetric_range
 
 
 def _cell_font(n: int, font_size: int) -> int:

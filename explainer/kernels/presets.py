@@ -1,7 +1,7 @@
 """Image kernels: the presets the lecture shows, and kernels typed by hand.
 
 Filtering with them (``F.conv2d``), padding, colour modes and display mapping live in
-:mod:`explainer.filtering`.
+:mod:`explainer.kernels.filtering`.
 
 A word on names. What deep learning calls a *convolution* — and what
 ``torch.nn.functional.conv2d`` computes — is strictly a **cross-correlation**:

@@ -4,7 +4,7 @@ The page's claims are only as good as this check: it builds the layer and runs i
 """
 from __future__ import annotations
 
-from .geometry import Pair, Plan
+from explainer.geometry.arithmetic import Pair, Plan
 
 
 def torch_line(p: Plan) -> str:

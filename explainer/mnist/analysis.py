@@ -12,7 +12,7 @@ import torch
 import torchvision.transforms.v2.functional as TF
 from torch import nn
 
-from .datasets import normalise
+from explainer.mnist.datasets import normalise
 
 
 @torch.inference_mode()

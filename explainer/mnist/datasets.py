@@ -26,7 +26,7 @@ from typing import Callable, Iterator
 import torch
 import torch.nn.functional as F
 
-from .paths import data_dir
+from explainer.config import data_dir
 
 #: The per-pixel mean and standard deviation of MNIST's training images (pixels in 0..1).
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081

@@ -19,9 +19,9 @@ import torch.nn.functional as F
 from plotly.subplots import make_subplots
 from PIL import Image
 
-from .features import ChannelStats, Geometry, LayerRow
-from .filter_matching import PresetMatch
-from .plotting import DIVERGING, SEQUENTIAL, styled
+from explainer.features.extraction import ChannelStats, Geometry, LayerRow
+from explainer.features.filter_matching import PresetMatch
+from explainer.plotting import DIVERGING, SEQUENTIAL, styled
 
 TILE = 96        # pixels per feature-map tile in a grid
 GAP = 6          # pixels between tiles

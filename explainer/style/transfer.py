@@ -45,9 +45,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .style_losses import content_loss, gram_matrix, style_loss, tv_loss  # noqa: F401
-from .style_net import CONTENT_LAYER, STYLE_LAYERS, StyleNet
-from .style_pixels import (match_luminance, resize_long_side, rgb_to_ycbcr, to_rgb,  # noqa: F401
+from explainer.style.losses import content_loss, gram_matrix, style_loss, tv_loss  # noqa: F401
+from explainer.style.net import CONTENT_LAYER, STYLE_LAYERS, StyleNet
+from explainer.style.pixels import (match_luminance, resize_long_side, rgb_to_ycbcr, to_rgb,  # noqa: F401
                            to_tensor, ycbcr_to_rgb)
 
 INITS = ("content", "noise", "style")

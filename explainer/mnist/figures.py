@@ -6,9 +6,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .networks import CNN_NAME, MLP_NAME
-from .plotting import DIVERGING, styled, symmetric_range
-from .training import TrainingLog
+from explainer.mnist.networks import CNN_NAME, MLP_NAME
+from explainer.plotting import DIVERGING, styled, symmetric_range
+from explainer.mnist.training import TrainingLog
 
 #: One colour per network on every chart (colour-blind safe pair).
 COLOURS = {MLP_NAME: "#E69F00", CNN_NAME: "#0072B2"}

@@ -1,7 +1,7 @@
 """Filtering an image with a kernel through ``torch.nn.functional.conv2d``, and showing the result.
 
 ``conv2d`` computes a **cross-correlation** (the kernel is not flipped), which is what deep
-learning calls convolution; see :mod:`explainer.kernels`. Padding modes: zeros, reflect,
+learning calls convolution; see :mod:`explainer.kernels.presets`. Padding modes: zeros, reflect,
 replicate, or none (the output shrinks by k−1). Colour modes: per channel (image processing),
 one k×k×3 filter summed into one feature map (a conv layer), or grayscale. Display mappings turn
 any real-valued output into 0..255 pixels and say how.
@@ -14,8 +14,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .images import to_gray
-from .kernels import KernelError, robinson_all, sobel_x, sobel_y
+from explainer.images import to_gray
+from explainer.kernels.presets import KernelError, robinson_all, sobel_x, sobel_y
 
 PADDINGS = ("zeros", "reflect", "replicate", "none")
 PADDING_HELP = {

@@ -1,7 +1,7 @@
 """The lecture's worked examples of convolution arithmetic, and the numbers shown in the cells.
 
 Each :class:`Example` carries the output size the lecture states, so a test can check that
-:func:`explainer.geometry.plan` reproduces it rather than trusting a typed-in answer.
+:func:`explainer.geometry.arithmetic.plan` reproduces it rather than trusting a typed-in answer.
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .geometry import Setting
+from explainer.geometry.arithmetic import Setting
 
 #: The lecture's 5×5 "image as a matrix" and vertical-edge kernel: the top-left output is 6.
 DIGITS = np.array([[7, 2, 3, 3, 8], [4, 5, 3, 8, 4], [3, 3, 2, 8, 4], [2, 8, 7, 2, 7], [5, 4, 4, 5, 4]])
