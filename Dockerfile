@@ -1,6 +1,10 @@
 # ConvScope on a Hugging Face Space (Docker SDK, free CPU tier: 2 vCPU, 16 GB RAM).
 FROM python:3.11-slim
 
+# DejaVu fonts: exported PNG/GIF slides write ×, − and ⌊ with them (slim images have no fonts).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # Spaces run the container as UID 1000; build as that user so caches are its own.
 RUN useradd --create-home --uid 1000 user
 USER user

@@ -8,7 +8,9 @@ import streamlit as st
 
 from explainer.device import configure_threads
 from ui.menu import PAGES
+from ui.share import share_view
 from ui.sidebar import render_sidebar
+from ui.tour import tour_panel
 
 
 ROOT = Path(__file__).parent
@@ -20,4 +22,7 @@ nav = st.navigation([
     for file, title, icon, path in PAGES if (ROOT / file).is_file()
 ])
 render_sidebar()
+tour_panel()
 nav.run()
+with st.sidebar:  # after the page, so the link carries the settings it just wrote
+    share_view(nav.url_path)

@@ -9,6 +9,10 @@ pretrained files are absent, which does not change the arithmetic):
 - a layer switch: building the grid and the enlarged map of a new layer and
   serialising them as Streamlit does (target < 100 ms), and the whole page rerun
   in AppTest after the layer selectbox changes;
+- bytes the page sends: the elements of one rerun (AppTest), first view and after a
+  layer switch (Streamlit sends an unchanged element of 10 KB or more as a reference to
+  the browser's copy, so the switch costs about the charts that changed);
+- the layer table of torchvision classifiers built on the meta device (no weights);
 - peak resident memory of a process holding each model plus its captured maps at
   224 px, each model in its own subprocess so numbers don't accumulate.
 Prints JSON and writes benchmarks/results/features.json.
@@ -52,16 +56,15 @@ def memory_of(name: str) -> dict:
     """Run in a fresh subprocess: load ``name``, capture all layers at 224 px, report peak RSS."""
     import numpy as np
 
-    from explainer.features import extraction
-    from explainer.features import models
+    from explainer import features
     from explainer.device import configure_threads
 
     configure_threads()
     base = _peak_mb()
-    loaded = models.load_model(name, download_if_missing=False)
+    loaded = features.load_model(name, download_if_missing=False)
     after_load = _peak_mb()
-    x, _ = models.prepare_input(np.full((300, 300, 3), 120, np.uint8), loaded, 224)
-    fm = extraction.capture(loaded.model, x)
+    x, _ = features.prepare_input(np.full((300, 300, 3), 120, np.uint8), loaded, 224)
+    fm = features.capture(loaded.model, x)
     return {"model": name, "pretrained": loaded.pretrained, "layers": len(fm.maps),
             "peak_rss_after_import_mb": round(base), "peak_rss_model_loaded_mb": round(after_load),
             "peak_rss_after_forward_mb": round(_peak_mb()),
@@ -69,40 +72,25 @@ def memory_of(name: str) -> dict:
 
 
 def speed(repeats: int) -> dict:
-
-    from explainer.features import figures
-    from explainer.features import extraction
-    from explainer.features import models
+    from explainer import features
     from explainer.device import configure_threads
     from explainer.images import sample_images
 
     threads = configure_threads()
-    loaded = models.load_model("VGG16", download_if_missing=False)
+    loaded = features.load_model("VGG16", download_if_missing=False)
     rgb = sample_images()["chelsea"].load()
-    x, shown = models.prepare_input(rgb, loaded, 224)
+    x, shown = features.prepare_input(rgb, loaded, 224)
     t0, c0 = time.perf_counter(), time.process_time()
-    fm = extraction.capture(loaded.model, x)  # includes tracing the graph once
+    fm = features.capture(loaded.model, x)  # includes tracing the graph once
     first, first_cpu = time.perf_counter() - t0, time.process_time() - c0
     again, again_cpu = [], []
     for _ in range(repeats):
         t0, c0 = time.perf_counter(), time.process_time()
-        extraction.capture(loaded.model, x)
+        features.capture(loaded.model, x)
         again.append(time.perf_counter() - t0)
         again_cpu.append(time.process_time() - c0)
+    switches, sent = layer_switches(fm, shown, repeats)
 
-    switches = {}
-    for layer in ["features.1", "features.3", "features.8", "features.15", "features.22", "features.29"]:
-        times = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()  # single-threaded work: wall time is what a user waits
-            maps, stats = fm.maps[layer], fm.stats[layer]
-            top = extraction.top_channels(stats, 16)
-            grid = figures.feature_grid(maps, top, stats=stats, title=layer)
-            big = figures.enlarged_map(shown, maps[int(top[0])], channel=int(top[0]))
-            grid.to_json(), big.to_json()  # what st.plotly_chart sends
-            times.append(time.perf_counter() - t0)
-        switches[layer] = {"median": round(1000 * statistics.median(times), 1),
-                           "best": round(1000 * min(times), 1)}
     return {"threads": threads, "pretrained": loaded.pretrained,
             "vgg16_224_first_pass_s": round(first, 3),
             "vgg16_224_repeat_pass_s": round(statistics.median(again), 3),
@@ -113,7 +101,61 @@ def speed(repeats: int) -> dict:
             "captured_maps_mb": round(fm.nbytes / 1e6, 1),
             "layer_switch_figures_ms": switches,
             "layer_switch_figures_worst_median_ms": max(v["median"] for v in switches.values()),
-            "layer_switch_target_ms": SWITCH_TARGET_MS}
+            "layer_switch_target_ms": SWITCH_TARGET_MS,
+            "layer_switch_figures_kb": sent}
+
+
+def layer_switches(fm, shown, repeats: int) -> tuple[dict, dict]:
+    """Building and serialising the grid and the enlarged map of each layer: time and size."""
+    from explainer import features
+
+    switches, sent = {}, {}
+    for layer in ["features.1", "features.3", "features.8", "features.15", "features.22", "features.29"]:
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()  # single-threaded work: wall time is what a user waits
+            maps, stats = fm.maps[layer], fm.stats[layer]
+            top = features.top_channels(stats, 16)
+            grid = features.feature_grid(maps, top, stats=stats, title=layer)
+            big = features.enlarged_map(shown, maps[int(top[0])], channel=int(top[0]))
+            text = grid.to_json(), big.to_json()  # what st.plotly_chart sends
+            times.append(time.perf_counter() - t0)
+        switches[layer] = {"median": round(1000 * statistics.median(times), 1),
+                           "best": round(1000 * min(times), 1)}
+        sent[layer] = {"grid": round(len(text[0]) / 1e3, 1), "enlarged": round(len(text[1]) / 1e3, 1)}
+    return switches, sent
+
+
+def _element_kb(node) -> float:
+    """Serialised size of every element in an AppTest tree (what one rerun sends, uncached)."""
+    proto = getattr(node, "proto", None)
+    own = proto.ByteSize() if proto is not None and hasattr(proto, "ByteSize") else 0
+    children = getattr(node, "children", None) or {}
+    kids = children.values() if isinstance(children, dict) else children
+    return own / 1e3 + sum(_element_kb(k) for k in kids)
+
+
+def architectures_on_meta() -> dict:
+    """Layer table of networks built with weights=None on the meta device: rows and seconds."""
+    import torch
+    from torchvision import models as tvm
+
+    from explainer import features
+
+    out = {}
+    for name in ["resnet18", "resnet50", "mobilenet_v3_small", "efficientnet_b0", "googlenet", "inception_v3",
+                 "convnext_tiny", "vit_b_16"]:
+        options = {"aux_logits": False, "init_weights": False} if name in ("googlenet", "inception_v3") else {}
+        side = 299 if name == "inception_v3" else 224
+        t0 = time.perf_counter()
+        with torch.device("meta"):
+            model = tvm.get_model(name, weights=None, **options).eval()
+        built = time.perf_counter() - t0
+        rows = features.layer_table(model, (3, side, side))
+        out[name] = {"rows": len(rows), "build_s": round(built, 2),
+                     "table_s": round(time.perf_counter() - t0 - built, 2),
+                     "deepest_local_rf": max((r.rf for r in rows if r.rf is not None), default=None)}
+    return {"layer_table_on_meta": out}
 
 
 def page_rerun(repeats: int) -> dict:
@@ -121,6 +163,7 @@ def page_rerun(repeats: int) -> dict:
     from tests.conftest import run_page
 
     at = run_page("pages/feature_maps.py", timeout=600, query={"model": "VGG16"})
+    first_kb = _element_kb(at.main) + _element_kb(at.sidebar)
     times = []
     for i in range(repeats):
         layer = ["features.8", "features.15"][i % 2]
@@ -129,7 +172,9 @@ def page_rerun(repeats: int) -> dict:
         times.append(time.perf_counter() - t0)
     assert not at.exception
     return {"page_rerun_after_layer_switch_ms": {"median": round(1000 * statistics.median(times), 1),
-                                                 "best": round(1000 * min(times), 1)}}
+                                                 "best": round(1000 * min(times), 1)},
+            "page_elements_kb": {"first_view": round(first_kb, 1),
+                                 "after_layer_switch": round(_element_kb(at.main) + _element_kb(at.sidebar), 1)}}
 
 
 def main() -> None:
@@ -143,7 +188,7 @@ def main() -> None:
         return
     result = {"machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
                           "python": platform.python_version(), "load_average_1min": os.getloadavg()[0]},
-              **speed(args.repeats), **page_rerun(args.repeats)}
+              **speed(args.repeats), **page_rerun(args.repeats), **architectures_on_meta()}
     if not args.skip_memory:
         result["memory"] = []
         for name in ["VGG16", "VGG19", "ResNet18", "ResNet50"]:

@@ -16,16 +16,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("CONVSCOPE_OFFLINE", "1")
-os.environ.setdefault("CONVSCOPE_DEVICE", "cpu")
-os.environ.setdefault("CONVSCOPE_THREADS", "2")
+from explainer import config  # noqa: E402  (reads nothing at import: settings below still count)
+
+os.environ.setdefault(config.OFFLINE, "1")
+os.environ.setdefault(config.DEVICE, "cpu")
+os.environ.setdefault(config.THREADS, "2")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import explainer.images as images  # noqa: E402
-from explainer.kernels import filtering  # noqa: E402
-from explainer.kernels import presets  # noqa: E402
+from explainer import kernels  # noqa: E402
 from explainer.device import configure_threads  # noqa: E402
 
 REPEATS = 25
@@ -52,12 +53,12 @@ def bench_filters() -> dict:
     rgb = images.fit_within(images.load_image(skimage.data.astronaut()), 512)    # (512, 512, 3) uint8
     out = {}
     for size in (3, 7, 15):
-        general = presets.random_kernel(size, size)          # full rank: one F.conv2d pass
-        smooth = presets.gaussian(size, size / 4)            # rank one: two thin F.conv2d passes
+        general = kernels.random_kernel(size, size)          # full rank: one F.conv2d pass
+        smooth = kernels.gaussian(size, size / 4)            # rank one: two thin F.conv2d passes
         out[f"{size}x{size}"] = {
-            "general_kernel": _median_ms(lambda: filtering.convolve(rgb, general, padding="zeros")),
-            "gaussian_kernel": _median_ms(lambda: filtering.convolve(rgb, smooth, padding="zeros")),
-            "conv_layer_mode": _median_ms(lambda: filtering.convolve(rgb, general, padding="zeros", colour="conv-layer")),
+            "general_kernel": _median_ms(lambda: kernels.convolve(rgb, general, padding="zeros")),
+            "gaussian_kernel": _median_ms(lambda: kernels.convolve(rgb, smooth, padding="zeros")),
+            "conv_layer_mode": _median_ms(lambda: kernels.convolve(rgb, general, padding="zeros", colour="conv-layer")),
         }
     return out
 

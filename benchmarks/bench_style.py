@@ -4,21 +4,28 @@ Baseline (written here, after the structure of the PyTorch "Neural Transfer" tut
 a ``nn.Sequential`` of VGG19 layers with content/style loss modules inserted, trimmed
 after the last loss, ``torch.optim.LBFGS`` (max_iter=20) on the full-size image started
 from the content image, clamped inside the closure, 300 closure evaluations.
-Ours: ``explainer.style.transfer.transfer``: coarse-to-fine levels, targets once per level, L-BFGS
+Ours: ``explainer.style.transfer``: coarse-to-fine levels, targets once per level, L-BFGS
 with a strong-Wolfe line search on ``z`` where the picture is ``sigmoid(z)`` (no clamping),
-bfloat16 network passes where the CPU/GPU has native bfloat16 (float32 Gram matrices and losses).
+the network in oneDNN's channels_last layout on CPU, and its passes in bfloat16 only where
+one timed pass showed that clearly faster on this machine (float32 Gram matrices and losses).
 Both use the same layers, layer weights, alpha/beta and the same VGG19 weights
 (pretrained if cached, else the same seeded random init); both final images are
-scored by one function, ``explainer.style.transfer.final_loss``, at the output size.
+scored by one function, ``explainer.style.final_loss``, at the output size. The baseline
+gets its own copy of the network in PyTorch's default (NCHW) layout, as the tutorial has it.
 
 Each method runs in its own subprocess (same machine, one after the other, torch
-limited to ``--threads`` threads) so peak memory is per method.
+limited to ``--threads`` threads) so peak memory is per method. Ours runs with
+``precision="auto"`` (what the app does), and again in the other precision where the
+hardware has native bfloat16 (or with ``--both-precisions``), so the figure says which
+precision it holds for. The report names the CPU and its bfloat16 flags, and gives CPU
+seconds beside wall seconds: on a shared machine the CPU-time ratio is the steadier one.
 
     python benchmarks/bench_style.py            # 256 px, 2 threads; writes benchmarks/results/style.json
 """
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import platform
@@ -30,13 +37,24 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+import torch
+import torch.nn.functional as F
+from torch import nn
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from report import RESULTS, save  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+
 STYLES = ROOT.parent / "shared" / "data" / "styles"
 
 
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _images(style_name: str, content_name: str):
@@ -51,59 +69,64 @@ def _images(style_name: str, content_name: str):
 
 
 def _settings(args):
-    from explainer.style.transfer import StyleSettings
+    from explainer.style import StyleSettings
 
     return StyleSettings(size=args.size, iterations=args.iterations, coarse_iterations=args.coarse_iterations,
-                         levels=args.levels, content_weight=1.0, style_weight=1e6, tv_weight=0.0)
+                         levels=args.levels, content_weight=1.0, style_weight=1e6, tv_weight=0.0,
+                         precision=args.precision)
 
 
 # --------------------------------------------------------------------------------------
 # Baseline: the tutorial's recipe
 
-def _baseline(net, content_rgb, style_rgb, settings, evaluations: int):
-    import torch
-    import torch.nn.functional as F
-    from torch import nn
+def _gram(x):
+    a, b, c, d = x.size()
+    f = x.view(a * b, c * d)
+    return torch.mm(f, f.t()).div(a * b * c * d)
 
-    from explainer.style.transfer import resize_long_side, to_rgb, to_tensor
+
+class ContentLoss(nn.Module):
+    def __init__(self, target):
+        super().__init__()
+        self.target = target.detach()
+
+    def forward(self, x):
+        self.loss = F.mse_loss(x, self.target)
+        return x
+
+
+class StyleLoss(nn.Module):
+    def __init__(self, target_feature, weight):
+        super().__init__()
+        self.target, self.weight = _gram(target_feature).detach(), weight
+
+    def forward(self, x):
+        self.loss = self.weight * F.mse_loss(_gram(x), self.target)
+        return x
+
+
+class Normalization(nn.Module):
+    def __init__(self, mean, std):
+        super().__init__()
+        self.mean, self.std = mean, std
+
+    def forward(self, x):
+        return (x - self.mean) / self.std
+
+
+def _tutorial_model(net, content, style, settings):
+    """The tutorial's ``nn.Sequential`` with loss modules after the chosen layers, trimmed after the last."""
     from explainer.style.net import RELU_INDEX
 
-    def gram(x):
-        a, b, c, d = x.size()
-        f = x.view(a * b, c * d)
-        return torch.mm(f, f.t()).div(a * b * c * d)
-
-    class ContentLoss(nn.Module):
-        def __init__(self, target):
-            super().__init__()
-            self.target = target.detach()
-
-        def forward(self, x):
-            self.loss = F.mse_loss(x, self.target)
-            return x
-
-    class StyleLoss(nn.Module):
-        def __init__(self, target_feature, weight):
-            super().__init__()
-            self.target, self.weight = gram(target_feature).detach(), weight
-
-        def forward(self, x):
-            self.loss = self.weight * F.mse_loss(gram(x), self.target)
-            return x
-
-    class Normalization(nn.Module):
-        def forward(self, x):
-            return (x - net.mean) / net.std
-
-    content = resize_long_side(to_tensor(content_rgb, net.device), settings.size)
-    style = resize_long_side(to_tensor(style_rgb, net.device), settings.size)
+    # The tutorial's network: PyTorch's default NCHW layout, float32 (ours may use channels_last).
+    features = copy.deepcopy(net.features).to(memory_format=torch.contiguous_format)
     at = {RELU_INDEX[settings.content_layer]: ("content", settings.content_layer)}
-    model = nn.Sequential(Normalization())
-    plain = nn.Sequential(Normalization())  # the same layers without loss modules, for the targets
+    model = nn.Sequential(Normalization(net.mean, net.std))
+    plain = nn.Sequential(Normalization(net.mean, net.std))  # the same layers without loss modules
     content_losses, style_losses = [], []
     by_index = {RELU_INDEX[k]: k for k in settings.active_style_layers}
     last = max([*by_index, *at])
-    for i, layer in enumerate(net.features):
+    for i, layer in enumerate(features):
         if i > last:
             break  # the tutorial trims the model after its last loss module too
         layer = nn.ReLU(inplace=False) if isinstance(layer, nn.ReLU) else layer
@@ -117,8 +140,16 @@ def _baseline(net, content_rgb, style_rgb, settings, evaluations: int):
             sl = StyleLoss(plain(style), settings.active_style_layers[by_index[i]])
             model.add_module(f"style_{i}", sl)
             style_losses.append(sl)
-    model.eval().requires_grad_(False)
+    return model.eval().requires_grad_(False), content_losses, style_losses
 
+
+def _baseline(net, content_rgb, style_rgb, settings, evaluations: int):
+    """The tutorial's loop: L-BFGS (max_iter=20 per step) on the clamped full-size image."""
+    from explainer.style import resize_long_side, to_rgb, to_tensor
+
+    content = resize_long_side(to_tensor(content_rgb, net.device), settings.size)
+    style = resize_long_side(to_tensor(style_rgb, net.device), settings.size)
+    model, content_losses, style_losses = _tutorial_model(net, content, style, settings)
     img = content.clone().requires_grad_(True)
     opt = torch.optim.LBFGS([img])  # tutorial: defaults, max_iter=20 per step
     run = [0]
@@ -147,11 +178,9 @@ def _baseline(net, content_rgb, style_rgb, settings, evaluations: int):
 
 def worker(args) -> dict:
     import numpy as np
-    import torch
 
     torch.set_num_threads(args.threads)
-    from explainer.style.transfer import _autocast_dtype, final_loss, run_to_end, transfer
-    from explainer.style.net import load_style_net
+    from explainer.style import final_loss, load_style_net, network_precision, transfer
 
     rss_before = _peak_rss_mb()
     t = time.perf_counter()
@@ -165,30 +194,47 @@ def worker(args) -> dict:
         net.extract(torch.rand(1, 3, 64, 64, device=net.device), ["conv5_1"])
     if args.device.startswith("cuda"):
         torch.cuda.synchronize()
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), _cpu_s()
     if args.worker == "baseline":
         out, evals = _baseline(net, content, style, settings, args.baseline_evaluations)
-    else:
-        result = run_to_end(transfer(net, content, style, settings))
+        curve = []
+        chosen = {"name": "float32", "reason": "the tutorial's recipe: float32, NCHW"}
+    else:  # the precision probe runs inside transfer() and counts in our time
+        result, curve = _run_with_curve(transfer(net, content, style, settings), t, cpu)
         out, evals = result.image, result.evaluations
+        choice = network_precision(net, settings.precision)
+        chosen = {"name": choice.name, "reason": choice.reason,
+                  "probe_seconds_per_pass": {k: round(v, 4) for k, v in choice.seconds.items()}}
     if args.device.startswith("cuda"):
         torch.cuda.synchronize()
-    seconds = time.perf_counter() - t
+    seconds, cpu_seconds = time.perf_counter() - t, _cpu_s() - cpu
     losses = final_loss(net, content, style, out, settings)
     np.save(args.save, out)
-    return {"method": args.worker, "seconds": round(seconds, 2), "evaluations": evals,
-            "final_loss": losses, "output_shape": list(out.shape), "load_s": round(load_s, 2),
+    return {"method": args.worker, "seconds": round(seconds, 2), "cpu_seconds": round(cpu_seconds, 2),
+            "evaluations": evals, "final_loss": losses, "output_shape": list(out.shape), "load_s": round(load_s, 2),
             "peak_rss_mb": round(_peak_rss_mb(), 1), "rss_before_load_mb": round(rss_before, 1),
             "peak_rss_after_load_mb": round(rss_after_load, 1), "weights": net.status.label,
             "style_image": style_src, "settings": {k: v for k, v in asdict(settings).items()},
-            "network_precision": "float32" if args.worker == "baseline" else
-            str(_autocast_dtype(settings.precision, net.device) or torch.float32).replace("torch.", "")}
+            "network_precision": chosen["name"], "precision_choice": chosen,
+            "network_layout": "NCHW" if args.worker == "baseline" else str(net.memory_format).replace("torch.", ""),
+            "load_avg_after": list(os.getloadavg()),
+            "loss_curve": curve}
+
+
+def _run_with_curve(events, wall_start: float, cpu_start: float):
+    """Drive a transfer; keep ``[evaluation, level, total loss, wall s, cpu s]`` at every step."""
+    curve = []
+    while True:
+        try:
+            e = next(events)
+        except StopIteration as stop:
+            return stop.value, curve
+        curve.append([e.iteration, e.level, float(f"{e.losses['total']:.5g}"),
+                      round(time.perf_counter() - wall_start, 2), round(_cpu_s() - cpu_start, 2)])
 
 
 def load_worker() -> dict:
     """Peak memory of building the network (in this fresh process), with whatever the hub cache holds."""
-    import torch
-
     from explainer.style.net import features_copy_path, load_style_net
 
     had_copy = features_copy_path().is_file()
@@ -203,7 +249,6 @@ def load_worker() -> dict:
 
 def fake_checkpoint_worker() -> dict:
     """Write a full-size VGG19 checkpoint (random values, torchvision's keys) where torch.hub would keep it."""
-    import torch
     from torchvision.models import vgg19
 
     from explainer.style.net import WEIGHTS, cache_path
@@ -241,8 +286,8 @@ def memory_report(python: str) -> dict:
     return report
 
 
-def _spawn(args, method: str, save: str) -> dict:
-    cmd = [sys.executable, __file__, "--worker", method, "--save", save]
+def _spawn(args, method: str, save: str, precision: str = "auto") -> dict:
+    cmd = [sys.executable, __file__, "--worker", method, "--save", save, "--precision", precision]
     for k in ("size", "iterations", "coarse_iterations", "levels", "threads", "style", "content",
               "baseline_evaluations", "device"):
         cmd += [f"--{k.replace('_', '-')}", str(getattr(args, k))]
@@ -253,7 +298,7 @@ def _spawn(args, method: str, save: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
+def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--size", type=int, default=256)
     p.add_argument("--iterations", type=int, default=90, help="ours: evaluations at full size")
@@ -264,27 +309,76 @@ def main() -> None:
     p.add_argument("--style", default="starry_night")
     p.add_argument("--content", default="chelsea")
     p.add_argument("--device", default="cpu")
-    p.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "style.json"))
-    p.add_argument("--save-images", action="store_true", help="also write both outputs as PNG beside --out")
+    p.add_argument("--out", default="style", help="result name: benchmarks/results/<out>.json")
+    p.add_argument("--save-images", action="store_true", help="also write the outputs as PNG beside the result")
     p.add_argument("--skip-memory", action="store_true", help="skip the weights-loading memory report")
+    p.add_argument("--both-precisions", action="store_true",
+                   help="run ours in float32 and bfloat16 even without native bfloat16 (emulated: slow)")
     p.add_argument("--worker", choices=["baseline", "ours", "load", "fake-checkpoint"], help=argparse.SUPPRESS)
     p.add_argument("--save", help=argparse.SUPPRESS)
-    args = p.parse_args()
+    p.add_argument("--precision", default="auto", help=argparse.SUPPRESS)
+    return p
+
+
+def hardware(device: str) -> dict:
+    """The CPU (model, bfloat16 flags) and what oneDNN's capability flag claims, for the figure's context."""
+    from explainer.precision import cpu_bf16_flags, cpu_model
+
+    try:
+        onednn_claims = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        onednn_claims = None
+    flags = cpu_bf16_flags()
+    info = {"cpu_model": cpu_model(), "cpu_native_bf16_flags": flags,
+            "cpu_has_native_bf16": None if flags is None else bool(flags),
+            "onednn_flag_says_bf16_supported": onednn_claims, "torch": torch.__version__,
+            "python": platform.python_version(), "cpus_visible": os.cpu_count()}
+    if device.startswith("cuda"):
+        info |= {"gpu": torch.cuda.get_device_name(), "gpu_bf16": torch.cuda.is_bf16_supported()}
+    return info
+
+
+def _other_precision_wanted(args, machine: dict, auto_choice: str) -> str | None:
+    """The precision ours did not pick, when running it is informative (native bfloat16 or asked for)."""
+    native = machine.get("gpu_bf16") if args.device.startswith("cuda") else machine["cpu_has_native_bf16"]
+    if native or args.both_precisions:
+        return "float32" if auto_choice == "bfloat16" else "bfloat16"
+    return None
+
+
+def _verdict(run: dict, base: dict) -> dict:
+    ratio = run["seconds"] / base["seconds"]
+    loss_ratio = run["final_loss"]["total"] / base["final_loss"]["total"]
+    return {"network_precision": run["network_precision"], "seconds": run["seconds"],
+            "time_ratio_ours_over_baseline": round(ratio, 3),
+            "cpu_time_ratio_ours_over_baseline": round(run["cpu_seconds"] / base["cpu_seconds"], 3),
+            "loss_ratio_ours_over_baseline": round(loss_ratio, 4),
+            "target_met": bool(ratio <= 0.25 and loss_ratio <= 1.0)}
+
+
+def main() -> None:
+    args = _parser().parse_args()
     if args.worker:
         run = {"load": load_worker, "fake-checkpoint": fake_checkpoint_worker}.get(args.worker)
         print(json.dumps(run() if run else worker(args)))
         return
 
+    machine = hardware(args.device)
+    load_before = list(os.getloadavg())
     with tempfile.TemporaryDirectory() as tmp:
-        base = _spawn(args, "baseline", f"{tmp}/baseline.npy")
-        ours = _spawn(args, "ours", f"{tmp}/ours.npy")
+        runs = {"baseline": _spawn(args, "baseline", f"{tmp}/baseline.npy")}
+        runs["ours"] = _spawn(args, "ours", f"{tmp}/ours.npy")
+        other = _other_precision_wanted(args, machine, runs["ours"]["network_precision"])
+        if other:
+            runs[f"ours_{other}"] = _spawn(args, "ours", f"{tmp}/ours_{other}.npy", precision=other)
         if args.save_images:
             import numpy as np
             from PIL import Image
 
-            for name in ("baseline", "ours"):
-                Image.fromarray(np.load(f"{tmp}/{name}.npy")).save(Path(args.out).with_name(f"style_{name}.png"))
-    ratio = ours["seconds"] / base["seconds"]
+            for name in runs:
+                Image.fromarray(np.load(f"{tmp}/{name}.npy")).save(save_dir() / f"style_{name}.png")
+    base = runs["baseline"]
+    verdicts = {name: _verdict(run, base) for name, run in runs.items() if name != "baseline"}
     report = {
         "benchmark": "style transfer, PyTorch tutorial recipe vs ConvScope (same objective)",
         "device": args.device, "threads": args.threads, "size_px": args.size,
@@ -294,19 +388,22 @@ def main() -> None:
                          "initialisation (explainer.style.net.UNTRAINED_SEED), so losses compare but "
                          "the pictures are not meaningful.") if "UNTRAINED" in base["weights"] else
                         "Both methods use the pretrained ImageNet VGG19 (features-only copy).",
-        "baseline": base, "ours": ours,
+        "machine": machine, "load_avg_before": load_before,
+        **runs,
         "memory": None if args.skip_memory else memory_report(sys.executable),
-        "time_ratio_ours_over_baseline": round(ratio, 3),
-        "loss_ratio_ours_over_baseline": round(ours["final_loss"]["total"] / base["final_loss"]["total"], 4),
+        "verdicts": verdicts,
+        "time_ratio_ours_over_baseline": verdicts["ours"]["time_ratio_ours_over_baseline"],
+        "loss_ratio_ours_over_baseline": verdicts["ours"]["loss_ratio_ours_over_baseline"],
         "target": "ours <= 0.25 x baseline time with total loss <= baseline's",
-        "target_met": bool(ratio <= 0.25 and ours["final_loss"]["total"] <= base["final_loss"]["total"]),
-        "machine": {"python": platform.python_version(), "processor": platform.processor() or platform.machine(),
-                    "cpus_visible": os.cpu_count(), "load_avg_at_end": list(os.getloadavg())},
+        "target_met": verdicts["ours"]["target_met"],
         "when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
     }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(report, indent=2))
-    print(json.dumps(report, indent=2))
+    save(args.out, report)
+
+
+def save_dir() -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    return RESULTS
 
 
 if __name__ == "__main__":

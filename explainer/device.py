@@ -6,11 +6,13 @@ import os
 
 import torch
 
+from explainer import config
+
 
 @functools.cache
 def best_device() -> torch.device:
     """The fastest device this process can use. ``CONVSCOPE_DEVICE`` overrides it (e.g. ``cpu``)."""
-    forced = os.environ.get("CONVSCOPE_DEVICE")
+    forced = config.forced_device()
     if forced:
         return torch.device(forced)
     if torch.cuda.is_available():
@@ -31,7 +33,7 @@ def cpu_count() -> int:
 @functools.cache
 def configure_threads() -> int:
     """Size torch's intra-op pool to the cores we have; a 2-vCPU Space must not oversubscribe."""
-    n = int(os.environ.get("CONVSCOPE_THREADS", cpu_count()))
+    n = config.threads() or cpu_count()
     torch.set_num_threads(n)
     return n
 

@@ -8,6 +8,7 @@ becomes an :class:`ImageError` whose message can be shown to a student as is.
 from __future__ import annotations
 
 import io
+import json
 import os
 import warnings
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from typing import Callable
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from explainer import config
 
 #: Refuse images above this many pixels before decoding them (decompression bombs).
 MAX_PIXELS = 40_000_000
@@ -190,16 +193,37 @@ _SKIMAGE = [
     ("gravel", "Gravel (texture)", "Stéfan van der Walt, CC0 — via scikit-image"),
 ]
 
-#: Environment variable naming a folder of extra images (e.g. ``../shared/data/styles``).
-EXTRA_DIR_ENV = "CONVSCOPE_IMAGE_DIR"
+
+#: Public-domain paintings shipped with the app (at most 512 px), described in credits.json there.
+PAINTINGS_DIR = config.PROJECT_ROOT / "assets" / "styles"
+
+
+def _paintings() -> dict[str, SampleImage]:
+    """The shipped paintings with title and credit; none (not an error) if the folder is missing."""
+    try:
+        entries = json.loads((PAINTINGS_DIR / "credits.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    found = {}
+    for e in entries:
+        path = PAINTINGS_DIR / e["file"]
+        if path.is_file():
+            credit = f"{e['artist']}, {e['title']} ({e['year']}), {e['source']}. Public domain."
+            found[e["key"]] = SampleImage(e["key"], f"{e['title']} — {e['artist']} (painting)", credit,
+                                          lambda p=path: load_image(p))
+    return found
 
 
 def sample_images() -> dict[str, SampleImage]:
-    """Bundled photos, then any images in ``$CONVSCOPE_IMAGE_DIR``, keyed by a URL-safe name."""
+    """Bundled photos and paintings, then any images in ``$CONVSCOPE_IMAGE_DIR``, keyed by a URL-safe name."""
     samples = {key: SampleImage(key, title, credit, _skimage(key)) for key, title, credit in _SKIMAGE}
-    extra = os.environ.get(EXTRA_DIR_ENV)
-    if extra and Path(extra).is_dir():
-        for path in sorted(Path(extra).iterdir()):
+    paintings = _paintings()
+    samples.update(paintings)
+    extra = config.image_dir()
+    if extra is not None and extra.is_dir():
+        for path in sorted(extra.iterdir()):
+            if path.stem in paintings:
+                continue  # the full-size original of a shipped painting: one entry is enough
             if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():
                 key = "file-" + path.stem
                 title = path.stem.replace("_", " ").title()

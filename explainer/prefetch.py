@@ -1,14 +1,13 @@
 """Fetch everything ConvScope downloads, ahead of time: ``python -m explainer.prefetch``.
 
 Pretrained weights (VGG16, VGG19 — also the style-transfer network —, ResNet18, ResNet50)
-go to torch's hub cache, MNIST to ``paths.data_dir()``. The Dockerfile runs this at
+go to torch's hub cache, MNIST to ``config.mnist_raw_dir()``. The Dockerfile runs this at
 build time so a running Space never downloads. ``--check`` only reports what is there.
 Exit status 0 when everything is present afterwards, 1 when something is missing.
 """
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,9 @@ from typing import TextIO
 
 from explainer.features import models
 from explainer import weights
+from explainer import config
 from explainer.config import data_dir
+from explainer.mnist.datasets import download_events
 
 MNIST_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
@@ -31,7 +32,7 @@ class Item:
 
 
 def mnist_folder() -> Path:
-    return data_dir() / "MNIST" / "raw"
+    return config.mnist_raw_dir()
 
 
 def report() -> list[Item]:
@@ -58,20 +59,18 @@ def _bar(out: TextIO):
 
 
 def fetch_mnist(out: TextIO) -> str | None:
-    """Download MNIST into the data folder with torchvision; the error message, or None."""
+    """Download MNIST into the data folder (the same downloader the MNIST page uses); an error, or None."""
     if all((mnist_folder() / f).is_file() for f in MNIST_FILES):
         return None
-    if os.environ.get(weights.OFFLINE_ENV) == "1":
-        return f"Downloads are switched off ({weights.OFFLINE_ENV}=1)."
-    from torchvision.datasets import MNIST
-
-    print(f"  MNIST -> {data_dir()}", file=out, flush=True)
+    if config.offline():
+        return f"Downloads are switched off ({config.OFFLINE}=1)."
+    print(f"  MNIST -> {mnist_folder()}", file=out, flush=True)
+    bar = _bar(out)
     try:
-        MNIST(str(data_dir()), train=True, download=True)
-        MNIST(str(data_dir()), train=False, download=True)
-    except Exception as err:  # torchvision raises RuntimeError / URLError / OSError offline
-        why = " ".join(str(err).split())[:300]  # torchvision's message spans several lines
-        return f"Could not download MNIST ({type(err).__name__}: {why}). Is this machine online?"
+        for event in download_events(data_dir()):
+            bar(event.file, event.done, event.total)
+    except (RuntimeError, OSError) as err:
+        return f"Could not download MNIST ({' '.join(str(err).split())[:300]}). Is this machine online?"
     return None
 
 

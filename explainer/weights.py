@@ -7,13 +7,9 @@ fall-back to randomly initialised weights that is *labelled* untrained.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -21,13 +17,15 @@ from typing import Callable
 import torch
 from torchvision.models import WeightsEnum
 
+from explainer import config
+from explainer.download import DownloadError, fetch
+
 #: progress(done_bytes, total_bytes); total is 0 when the server does not say.
 Progress = Callable[[int, int], None]
 
 #: Set to 1 to never try the network (e.g. in tests, or a Space without egress).
-OFFLINE_ENV = "CONVSCOPE_OFFLINE"
+OFFLINE_ENV = config.OFFLINE
 
-_CHUNK = 1 << 20
 _failed_at: dict[str, tuple[float, str]] = {}  # url -> (when, why): don't retry a dead network on every rerun
 _RETRY_AFTER_S = 120.0
 
@@ -59,33 +57,20 @@ def download(weights: WeightsEnum, *, progress: Progress | None = None, force: b
     if path.is_file() and not force:
         return path
     url = weights.url
-    if os.environ.get(OFFLINE_ENV) == "1":
+    if config.offline():
         raise WeightsUnavailable(f"Downloads are switched off ({OFFLINE_ENV}=1).")
     recent = _failed_at.get(url)
     if recent and time.monotonic() - recent[0] < _RETRY_AFTER_S and not force:
         raise WeightsUnavailable(recent[1])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    expected = _hash_prefix(url)
     try:
-        with urllib.request.urlopen(url, timeout=20) as response:
-            total = int(response.headers.get("Content-Length") or 0)
-            digest = hashlib.sha256()
-            done = 0
-            with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".part") as tmp:
-                while chunk := response.read(_CHUNK):
-                    tmp.write(chunk)
-                    digest.update(chunk)
-                    done += len(chunk)
-                    if progress:
-                        progress(done, total)
-        if expected and not digest.hexdigest().startswith(expected):
-            os.unlink(tmp.name)
-            raise WeightsUnavailable(f"The download of {path.name} was damaged (hash mismatch). Try again.")
-        os.replace(tmp.name, path)
+        for done, total in fetch(url, path, expected=_hash_prefix(url), timeout_s=20):
+            if progress:
+                progress(done, total)
         return path
-    except (urllib.error.URLError, OSError, TimeoutError) as err:
-        reason = getattr(err, "reason", err)
-        why = (f"Could not download {path.name} ({reason}). This machine seems to be offline. "
+    except DownloadError as err:
+        if "mismatch" in str(err):
+            raise WeightsUnavailable(f"The download of {path.name} was damaged (hash mismatch). Try again.") from err
+        why = (f"Could not download {path.name} ({err.__cause__ or err}). This machine seems to be offline. "
                "On a connected machine run `python -m explainer.prefetch` to fill the cache "
                f"({path.parent}).")
         _failed_at[url] = (time.monotonic(), why)

@@ -1,171 +1,221 @@
 """Padding, stride, dilation, pooling and transposed convolution, one cell at a time."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 import streamlit as st
 
 import ui  # noqa: F401  (first import routes a deep link through app.py)
-from explainer.geometry import arithmetic
-from explainer.geometry import torch_layers
-from explainer.geometry import stacks
-from explainer.geometry.examples import EXAMPLES, EXAMPLES_BY_KEY, INPUT_VALUES, KERNEL_VALUES, cell_values
-from explainer.geometry.figures import geometry_figure
-from explainer.geometry.volumes import channels_figure, lenet_figure, pyramid_figure, receptive_field_figure
+from explainer import geometry
 from ui.image_picker import image_picker
 from ui.sidebar import advanced, font_size, presentation
 from ui.url_state import UrlState
 
 VIEWS = {"window": "Sliding window", "channels": "Channels & filters", "receptive": "Receptive field",
          "lenet": "LeNet shapes", "pyramid": "Max-pool pyramid"}
-VIEW_EXAMPLES = {
-    "rgb": ("channels", dict(h=12, w=12, kh=5, kw=5, c=3, n=1, op="conv", pad="valid", s=1, d=1)),
-    "walk": ("lenet", {}),
-    "rf": ("receptive", dict(layers=2, rk=3, rs=1)),
-}
-EXAMPLE_TITLES = {**{e.key: e.title for e in EXAMPLES}, "rgb": "RGB: 12×12×3 ∗ 5×5×3 → 8×8×1",
-                  "walk": "LeNet walk: 32 → 28 → 14 → 10 → 5", "rf": "Two 3×3 layers see what one 5×5 sees"}
 SPEEDS = [0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 12.0]
-K = "geo_"  # session-state / URL prefix of this page
+PICK_KEY = "geo_pick"          # the lecture-example chooser: a one-shot action, not a setting
+FIGURE_KEY = "geo_fig"
+IMAGE_KEY = "geo_img"
+NO_TOOLBAR = {"displayModeBar": False}
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def torch_check(setting: arithmetic.Setting) -> tuple[int, ...]:
-    return torch_layers.torch_shape(arithmetic.plan(setting))
+# ---------------------------------------------------------------- settings
+@dataclass(frozen=True)
+class GeometrySettings:
+    """Everything this page lets you choose, as the URL holds it (``?geo_op=maxpool&geo_s=2``)."""
+
+    view: str
+    op: str
+    height: int
+    width: int
+    kernel_h: int
+    kernel_w: int
+    padding_mode: str
+    pad_h: int                # custom padding, cells on each side
+    pad_w: int
+    stride: int
+    dilation: int
+    output_padding: int       # transposed convolution only
+    numbers: bool
+    input_values: str
+    kernel_values: str
+    fps: float
+    start: int                # animation step shown first
+    example: str              # the lecture example last loaded (its note shows while it matches)
+    channels: int
+    filters: int
+    layers: int               # receptive-field view
+    rf_kernel: int
+    rf_stride: int
+    blow_up: bool             # pyramid view: every level at the original's size
+
+    def layer(self, op: str | None = None) -> geometry.Setting:
+        """The layer the sliding-window controls describe (checked later by ``geometry.plan``)."""
+        op = op or self.op
+        custom = self.padding_mode == "custom"
+        return geometry.Setting(
+            op=op, size=(self.height, self.width), kernel=(self.kernel_h, self.kernel_w),
+            stride=(self.stride,) * 2, dilation=(self.dilation,) * 2, padding_mode=self.padding_mode,
+            padding=(self.pad_h, self.pad_w) if custom else (0, 0),
+            output_padding=(self.output_padding,) * 2 if op == "transposed" else (0, 0))
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def pyramid(key: str, _rgb) -> list:
-    return stacks.max_pool_pyramid(_rgb, 4)
+#: field -> (URL and widget key, default, limits for the URL)
+FIELDS = {
+    "view": ("geo_view", "window", dict(choices=list(VIEWS))),
+    "op": ("geo_op", "conv", dict(choices=list(geometry.OPERATIONS))),
+    "height": ("geo_h", 5, dict(lo=1, hi=32)), "width": ("geo_w", 5, dict(lo=1, hi=32)),
+    "kernel_h": ("geo_kh", 3, dict(lo=1, hi=9)), "kernel_w": ("geo_kw", 3, dict(lo=1, hi=9)),
+    "padding_mode": ("geo_pad", "valid", dict(choices=list(geometry.PADDING_MODES))),
+    "pad_h": ("geo_ph", 1, dict(lo=0, hi=8)), "pad_w": ("geo_pw", 1, dict(lo=0, hi=8)),
+    "stride": ("geo_s", 1, dict(lo=0, hi=5)), "dilation": ("geo_d", 1, dict(lo=1, hi=4)),
+    "output_padding": ("geo_opad", 0, dict(lo=0, hi=3)),
+    "numbers": ("geo_num", True, {}), "input_values": ("geo_vals", "digits", dict(choices=list(geometry.INPUT_VALUES))),
+    "kernel_values": ("geo_kvals", "edge", dict(choices=list(geometry.KERNEL_VALUES))),
+    "fps": ("geo_fps", 3.0, dict(choices=SPEEDS)), "start": ("geo_pos", 0, dict(lo=0, hi=10_000)),
+    "example": ("geo_ex", "first", dict(choices=list(geometry.EXAMPLES_BY_KEY))),
+    "channels": ("geo_c", 3, dict(lo=1, hi=8)), "filters": ("geo_n", 1, dict(lo=1, hi=8)),
+    "layers": ("geo_layers", 2, dict(lo=1, hi=4)), "rf_kernel": ("geo_rk", 3, dict(lo=2, hi=7)),
+    "rf_stride": ("geo_rs", 1, dict(lo=1, hi=2)), "blow_up": ("geo_blow", False, {}),
+}
+KEYS = {field: key for field, (key, _, _) in FIELDS.items()}
+
+
+def read_settings(url: UrlState) -> GeometrySettings:
+    """Bind every setting to the URL (once per run) and read them, as the widgets left them."""
+    state = st.session_state
+    for key, default, limits in FIELDS.values():
+        url.bind(key, default, **limits)
+        state[key] = state[key]   # keep every setting alive while its widget is off screen (another view)
+    return GeometrySettings(**{field: state[key] for field, key in KEYS.items()})
+
+
+# ---------------------------------------------------------------- lecture examples
+VIEW_EXAMPLES = {
+    "rgb": ("channels", dict(height=12, width=12, kernel_h=5, kernel_w=5, channels=3, filters=1, op="conv",
+                             padding_mode="valid", stride=1, dilation=1)),
+    "walk": ("lenet", {}),
+    "rf": ("receptive", dict(layers=2, rf_kernel=3, rf_stride=1)),
+}
+EXAMPLE_TITLES = {**{e.key: e.title for e in geometry.EXAMPLES}, "rgb": "RGB: 12×12×3 ∗ 5×5×3 → 8×8×1",
+                  "walk": "LeNet walk: 32 → 28 → 14 → 10 → 5", "rf": "Two 3×3 layers see what one 5×5 sees"}
 
 
 def apply_example() -> None:
     """Selectbox callback: load a lecture example into the controls (before the widgets are drawn)."""
-    key = st.session_state.pop(K + "pick", None)
+    key = st.session_state.pop(PICK_KEY, None)
     if key in VIEW_EXAMPLES:
         view, values = VIEW_EXAMPLES[key]
-        st.session_state.update({K + "view": view, **{K + k: v for k, v in values.items()}})
+        st.session_state.update({KEYS["view"]: view, **{KEYS[f]: v for f, v in values.items()}})
         return
-    ex = EXAMPLES_BY_KEY.get(key)
+    ex = geometry.EXAMPLES_BY_KEY.get(key)
     if ex is None:
         return
     s = ex.setting
-    st.session_state.update({
-        K + "view": "window", K + "op": s.op, K + "h": s.size[0], K + "w": s.size[1], K + "kh": s.kernel[0],
-        K + "kw": s.kernel[1], K + "pad": s.padding_mode, K + "ph": s.padding[0], K + "pw": s.padding[1],
-        K + "s": s.stride[0], K + "d": s.dilation[0], K + "opad": s.output_padding[0], K + "pos": 0,
-        K + "vals": ex.values, K + "kvals": ex.kernel_values, K + "ex": key, K + "num": max(s.size) <= 8,
-    })
+    values = dict(view="window", op=s.op, height=s.size[0], width=s.size[1], kernel_h=s.kernel[0],
+                  kernel_w=s.kernel[1], padding_mode=s.padding_mode, pad_h=s.padding[0], pad_w=s.padding[1],
+                  stride=s.stride[0], dilation=s.dilation[0], output_padding=s.output_padding[0], start=0,
+                  input_values=ex.values, kernel_values=ex.kernel_values, example=key, numbers=max(s.size) <= 8)
+    st.session_state.update({KEYS[f]: v for f, v in values.items()})
 
 
-url = UrlState()
-b = {name: url.bind(K + name, default, **kw) for name, default, kw in [
-    ("view", "window", dict(choices=list(VIEWS))), ("op", "conv", dict(choices=list(arithmetic.OPERATIONS))),
-    ("h", 5, dict(lo=1, hi=32)), ("w", 5, dict(lo=1, hi=32)), ("kh", 3, dict(lo=1, hi=9)), ("kw", 3, dict(lo=1, hi=9)),
-    ("pad", "valid", dict(choices=list(arithmetic.PADDING_MODES))), ("ph", 1, dict(lo=0, hi=8)), ("pw", 1, dict(lo=0, hi=8)),
-    ("s", 1, dict(lo=0, hi=5)), ("d", 1, dict(lo=1, hi=4)), ("opad", 0, dict(lo=0, hi=3)),
-    ("num", True, {}), ("vals", "digits", dict(choices=list(INPUT_VALUES))),
-    ("kvals", "edge", dict(choices=list(KERNEL_VALUES))), ("fps", 3.0, dict(choices=SPEEDS)),
-    ("pos", 0, dict(lo=0, hi=10_000)), ("ex", "first", dict(choices=list(EXAMPLES_BY_KEY))),
-    ("c", 3, dict(lo=1, hi=8)), ("n", 1, dict(lo=1, hi=8)), ("layers", 2, dict(lo=1, hi=4)),
-    ("rk", 3, dict(lo=2, hi=7)), ("rs", 1, dict(lo=1, hi=2)), ("blow", False, {}),
-]}
-for key in b.values():  # keep every setting alive while its widget is off screen (another view)
-    st.session_state[key] = st.session_state[key]
-present, fs = presentation(), font_size()
-
-st.title("Padding, stride & pooling")
-st.markdown("How big is the **feature map**? Slide the **kernel** over the input and count: "
-            "**padding** adds a border of zeros, **stride** is how far the window jumps, **dilation** "
-            "spreads the kernel out, **pooling** keeps one number per window.")
-
-top = st.columns([2, 3])
-top[0].selectbox("Lecture examples", list(EXAMPLE_TITLES), index=None, key=K + "pick", on_change=apply_example,
-                 format_func=EXAMPLE_TITLES.get, placeholder="Load one of the lecture's examples…")
-top[1].radio("View", list(VIEWS), key=b["view"], format_func=VIEWS.get, horizontal=True)
-view = st.session_state[b["view"]]
+# ---------------------------------------------------------------- cached computations
+@st.cache_data(max_entries=256, show_spinner=False)
+def torch_check(setting: geometry.Setting) -> tuple[int, ...]:
+    return geometry.torch_shape(geometry.plan(setting))
 
 
-def geometry_controls(op: str | None = None) -> arithmetic.Setting:
-    """Operation, sizes, padding, stride, dilation: the Setting they describe (checked later)."""
+@st.cache_data(max_entries=8, show_spinner=False)
+def pyramid(key: str, _rgb) -> list:
+    return geometry.max_pool_pyramid(_rgb, 4)
+
+
+# ---------------------------------------------------------------- controls
+def geometry_controls(settings: GeometrySettings, op: str | None = None) -> geometry.Setting:
+    """Operation, sizes, padding, stride, dilation: draw them; return the Setting they describe."""
     if op is None:
-        st.selectbox("Operation", list(arithmetic.OPERATIONS), key=b["op"], format_func=arithmetic.OPERATIONS.get)
+        st.selectbox("Operation", list(geometry.OPERATIONS), key=KEYS["op"], format_func=geometry.OPERATIONS.get)
     c = st.columns(2)
-    c[0].number_input("Input height", 1, 32, key=b["h"])
-    c[1].number_input("Input width", 1, 32, key=b["w"])
-    c[0].number_input("Kernel height", 1, 9, key=b["kh"])
-    c[1].number_input("Kernel width", 1, 9, key=b["kw"])
-    st.radio("Padding", list(arithmetic.PADDING_MODES), key=b["pad"], format_func=arithmetic.PADDING_MODES.get, horizontal=True)
-    custom = st.session_state[b["pad"]] == "custom"
-    if custom:
+    c[0].number_input("Input height", 1, 32, key=KEYS["height"])
+    c[1].number_input("Input width", 1, 32, key=KEYS["width"])
+    c[0].number_input("Kernel height", 1, 9, key=KEYS["kernel_h"])
+    c[1].number_input("Kernel width", 1, 9, key=KEYS["kernel_w"])
+    st.radio("Padding", list(geometry.PADDING_MODES), key=KEYS["padding_mode"],
+             format_func=geometry.PADDING_MODES.get, horizontal=True)
+    if settings.padding_mode == "custom":
         c = st.columns(2)
-        c[0].number_input("Pad top & bottom", 0, 8, key=b["ph"])
-        c[1].number_input("Pad left & right", 0, 8, key=b["pw"])
+        c[0].number_input("Pad top & bottom", 0, 8, key=KEYS["pad_h"])
+        c[1].number_input("Pad left & right", 0, 8, key=KEYS["pad_w"])
     c = st.columns(2)
-    c[0].number_input("Stride", 0, 5, key=b["s"], help="How many cells the window jumps each step.")
-    c[1].number_input("Dilation", 1, 4, key=b["d"], help="Gaps between kernel cells: 2 = every other cell.")
-    ss = st.session_state
-    op = op or ss[b["op"]]
-    return arithmetic.Setting(op=op, size=(ss[b["h"]], ss[b["w"]]), kernel=(ss[b["kh"]], ss[b["kw"]]),
-                     stride=(ss[b["s"]],) * 2, dilation=(ss[b["d"]],) * 2, padding_mode=ss[b["pad"]],
-                     padding=(ss[b["ph"]], ss[b["pw"]]) if custom else (0, 0),
-                     output_padding=(ss[b["opad"]],) * 2 if op == "transposed" else (0, 0))
+    c[0].number_input("Stride", 0, 5, key=KEYS["stride"], help="How many cells the window jumps each step.")
+    c[1].number_input("Dilation", 1, 4, key=KEYS["dilation"], help="Gaps between kernel cells: 2 = every other cell.")
+    return settings.layer(op)
 
 
-def explain(p: arithmetic.Plan) -> None:
+def playback_controls(settings: GeometrySettings, n_steps: int, transposed: bool) -> int:
+    """Numbers, start step, speed, cell values; returns the start step moved inside 0..n_steps-1."""
+    start = min(settings.start, n_steps - 1)
+    st.session_state[KEYS["start"]] = start
+    st.toggle("Numbers", key=KEYS["numbers"], help="Show the values in the cells and the multiply-and-add.")
+    if n_steps > 1:
+        st.slider("Start at input cell" if transposed else "Start at output cell", 0, n_steps - 1,
+                  key=KEYS["start"], help="Step number in reading order; ▶ Play under the figure animates from here.")
+    st.select_slider("Playback speed (steps per second)", SPEEDS, key=KEYS["fps"], format_func=lambda v: f"{v:g}")
+    with advanced("Cell values, output padding"):
+        st.selectbox("Input values", list(geometry.INPUT_VALUES), key=KEYS["input_values"],
+                     format_func=geometry.INPUT_VALUES.get)
+        st.selectbox("Kernel values", list(geometry.KERNEL_VALUES), key=KEYS["kernel_values"],
+                     format_func=geometry.KERNEL_VALUES.get)
+        st.number_input("Output padding (transposed only)", 0, 3, key=KEYS["output_padding"])
+    return start
+
+
+# ---------------------------------------------------------------- drawing
+def explain(p: geometry.Plan) -> None:
     """Why it can't run (if so), the nn line and torch's verdict, the formula with numbers, notes."""
     for msg in p.problems:
         st.error(msg)
     left, right = st.columns([3, 2])
     with left:
-        st.code(torch_layers.torch_line(p), language="python", wrap_lines=True)
+        st.code(geometry.torch_line(p), language="python", wrap_lines=True)
     with right:
         if p.ok:
             real = torch_check(p.setting)
-            if real == torch_layers.expected_shape(p):
+            if real == geometry.expected_shape(p):
                 st.success(f"torch agrees: {tuple(real)}")
             else:  # should never happen: the tests compare these over hundreds of random settings
-                st.error(f"torch gives {real}, this page predicted {torch_layers.expected_shape(p)}")
+                st.error(f"torch gives {real}, this page predicted {geometry.expected_shape(p)}")
         else:
             st.warning("Not a valid layer (see above).")
     st.markdown("**Output size** (n input cells, k kernel, p padding, s stride, d dilation)")
-    for line in arithmetic.formula(p):
+    for line in geometry.formula(p):
         st.latex(line)
     for msg in p.notes:
         st.info(msg)
 
 
-def playback_controls(n_steps: int, transposed: bool) -> None:
-    ss = st.session_state
-    ss[b["pos"]] = min(ss[b["pos"]], n_steps - 1)
-    st.toggle("Numbers", key=b["num"], help="Show the values in the cells and the multiply-and-add.")
-    if n_steps > 1:
-        st.slider("Start at input cell" if transposed else "Start at output cell", 0, n_steps - 1, key=b["pos"],
-                  help="Step number in reading order; ▶ Play under the figure animates from here.")
-    st.select_slider("Playback speed (steps per second)", SPEEDS, key=b["fps"], format_func=lambda v: f"{v:g}")
-    with advanced("Cell values, output padding"):
-        st.selectbox("Input values", list(INPUT_VALUES), key=b["vals"], format_func=INPUT_VALUES.get)
-        st.selectbox("Kernel values", list(KERNEL_VALUES), key=b["kvals"], format_func=KERNEL_VALUES.get)
-        st.number_input("Output padding (transposed only)", 0, 3, key=b["opad"])
-
-
-def sliding_window() -> None:
-    left, right = st.columns([1, 3.4 if present else 2.8], gap="medium")
+def sliding_window(settings: GeometrySettings) -> None:
+    left, right = st.columns([1, 3.4 if presentation() else 2.8], gap="medium")
     with left:
-        setting = geometry_controls()
-    p = arithmetic.plan(setting)
+        setting = geometry_controls(settings)
+    p = geometry.plan(setting)
     if not p.ok:
         with right:
             explain(p)
         return
     transposed = setting.op == "transposed"
     with left:
-        playback_controls(len(arithmetic.positions(p)), transposed)
-    ss = st.session_state
-    x, used = cell_values(ss[b["vals"]], setting.size, seed=1)
-    w, kused = cell_values(ss[b["kvals"]], setting.kernel, seed=2, low=-1, high=2)
+        start = playback_controls(settings, len(geometry.positions(p)), transposed)
+    x, used = geometry.cell_values(settings.input_values, setting.size, seed=1)
+    w, kused = geometry.cell_values(settings.kernel_values, setting.kernel, seed=2, low=-1, high=2)
     with right:
-        fig = geometry_figure(p, x, w, numbers=ss[b["num"]], start=ss[b["pos"]], fps=ss[b["fps"]], font_size=fs)
-        st.plotly_chart(fig, config={"displayModeBar": False}, key=K + "fig")
-        if ss[b["num"]] and (used, kused) != (ss[b["vals"]], ss[b["kvals"]]):
+        fig = geometry.geometry_figure(p, x, w, numbers=settings.numbers, start=start, fps=settings.fps,
+                                       font_size=font_size())
+        st.plotly_chart(fig, config=NO_TOOLBAR, key=FIGURE_KEY)
+        if settings.numbers and (used, kused) != (settings.input_values, settings.kernel_values):
             st.caption("The lecture's 5×5 / 3×3 values don't fit this size: small random integers instead.")
-        ex = EXAMPLES_BY_KEY.get(ss[b["ex"]])
+        ex = geometry.EXAMPLES_BY_KEY.get(settings.example)
         if ex and ex.setting == setting:
             st.info(f"**{ex.title}** — {ex.note}")
         if transposed:
@@ -174,26 +224,25 @@ def sliding_window() -> None:
         explain(p)
 
 
-def channels() -> None:
+def channels(settings: GeometrySettings) -> None:
     left, right = st.columns([1, 2.8], gap="medium")
     with left:
-        st.slider("Input channels C (3 = RGB)", 1, 8, key=b["c"])
-        st.slider("Number of filters N", 1, 8, key=b["n"])
-        setting = geometry_controls(op="conv")
-    ss = st.session_state
-    p = arithmetic.plan(setting.with_(in_channels=ss[b["c"]], out_channels=ss[b["n"]]))
+        st.slider("Input channels C (3 = RGB)", 1, 8, key=KEYS["channels"])
+        st.slider("Number of filters N", 1, 8, key=KEYS["filters"])
+        setting = geometry_controls(settings, op="conv")
+    p = geometry.plan(setting.with_(in_channels=settings.channels, out_channels=settings.filters))
     with right:
         channel_volumes(p)
 
 
-def channel_volumes(p: arithmetic.Plan) -> None:
+def channel_volumes(p: geometry.Plan) -> None:
     if not p.ok:
         explain(p)
         return
     s = p.setting
-    st.plotly_chart(channels_figure(s.size, s.kernel, s.in_channels, s.out_channels, p.out, font_size=fs),
-                    config={"displayModeBar": False})
-    params = arithmetic.parameter_count(s.kernel, s.in_channels, s.out_channels)
+    st.plotly_chart(geometry.channels_figure(s.size, s.kernel, s.in_channels, s.out_channels, p.out,
+                                             font_size=font_size()), config=NO_TOOLBAR)
+    params = geometry.parameter_count(s.kernel, s.in_channels, s.out_channels)
     kh, kw = s.kernel
     st.markdown(f"Each filter is **{kh}×{kw}×{s.in_channels}**: it spans every input channel and gives **one** "
                 f"feature map. {s.out_channels} filter{'s' if s.out_channels > 1 else ''} → {s.out_channels} "
@@ -202,18 +251,16 @@ def channel_volumes(p: arithmetic.Plan) -> None:
     explain(p)
 
 
-def receptive() -> None:
+def receptive(settings: GeometrySettings) -> None:
     c = st.columns(3)
-    c[0].slider("Layers", 1, 4, key=b["layers"])
-    c[1].slider("Kernel size", 2, 7, key=b["rk"])
-    c[2].slider("Stride", 1, 2, key=b["rs"])
-    ss = st.session_state
-    layers = [(ss[b["rk"]], ss[b["rs"]], 1)] * ss[b["layers"]]
-    st.plotly_chart(receptive_field_figure(layers, font_size=fs),
-                    config={"displayModeBar": False})
-    reach = stacks.receptive_field(layers)
+    c[0].slider("Layers", 1, 4, key=KEYS["layers"])
+    c[1].slider("Kernel size", 2, 7, key=KEYS["rf_kernel"])
+    c[2].slider("Stride", 1, 2, key=KEYS["rf_stride"])
+    k = settings.rf_kernel
+    layers = [(k, settings.rf_stride, 1)] * settings.layers
+    st.plotly_chart(geometry.receptive_field_figure(layers, font_size=font_size()), config=NO_TOOLBAR)
+    reach = geometry.receptive_field(layers)
     steps = " → ".join(str(r.size) for r in reach)
-    k = ss[b["rk"]]
     st.markdown(f"Receptive field after each layer: **{steps}** (each layer adds (k − 1) × jump; the jump "
                 f"multiplies by the stride). Two 3×3 layers see as far as one 5×5 but have "
                 f"{2 * 9} weights instead of 25 per channel pair, and a non-linearity in between: the VGG idea. "
@@ -222,35 +269,47 @@ def receptive() -> None:
 
 
 def lenet() -> None:
-    stages = stacks.shape_walk(32, 3)
-    st.plotly_chart(lenet_figure(stages, font_size=fs), config={"displayModeBar": False})
+    stages = geometry.shape_walk(32, 3)
+    st.plotly_chart(geometry.lenet_figure(stages, font_size=font_size()), config=NO_TOOLBAR)
+    c, h, w = stages[-1].shape
     st.markdown("The lecture's network on a 32×32 RGB image, without padding: "
                 + " → ".join(f"**{s.shape[1]}×{s.shape[2]}×{s.shape[0]}**" for s in stages)
-                + f". The classifier then flattens {stages[-1].shape[0]}·{stages[-1].shape[1]}·{stages[-1].shape[2]}"
-                f" = {stages[-1].shape[0] * stages[-1].shape[1] * stages[-1].shape[2]} numbers.")
+                + f". The classifier then flattens {c}·{h}·{w} = {c * h * w} numbers.")
     st.code("\n".join(s.line for s in stages[1:]), language="python")
 
 
-def max_pool_pyramid() -> None:
+def pyramid_view(settings: GeometrySettings, url: UrlState) -> None:
     c = st.columns([3, 1])
     with c[0]:
-        picked = image_picker(K + "img", url, label="Photo", max_side=256)
-    c[1].toggle("Blow every level up to the same size", key=b["blow"])
+        picked = image_picker(IMAGE_KEY, url, label="Photo", max_side=256)
+    c[1].toggle("Blow every level up to the same size", key=KEYS["blow_up"])
     levels = pyramid(picked.key, picked.rgb)
-    st.plotly_chart(pyramid_figure(levels, same_size=st.session_state[b["blow"]], font_size=fs),
-                    config={"displayModeBar": False})
+    st.plotly_chart(geometry.pyramid_figure(levels, same_size=settings.blow_up, font_size=font_size()),
+                    config=NO_TOOLBAR)
     st.caption(f"{picked.caption}. Each level is `F.max_pool2d(x, 2)` of the one before: every 2×2 block keeps "
                "its largest value, so the image halves; shapes survive, fine texture goes.")
 
 
-if view == "window":
-    sliding_window()
-elif view == "channels":
-    channels()
-elif view == "receptive":
-    receptive()
-elif view == "lenet":
+# ---------------------------------------------------------------- the page
+st.title("Padding, stride & pooling")
+st.markdown("How big is the **feature map**? Slide the **kernel** over the input and count: "
+            "**padding** adds a border of zeros, **stride** is how far the window jumps, **dilation** "
+            "spreads the kernel out, **pooling** keeps one number per window.")
+url = UrlState()
+settings = read_settings(url)
+top = st.columns([2, 3])
+top[0].selectbox("Lecture examples", list(EXAMPLE_TITLES), index=None, key=PICK_KEY, on_change=apply_example,
+                 format_func=EXAMPLE_TITLES.get, placeholder="Load one of the lecture's examples…")
+top[1].radio("View", list(VIEWS), key=KEYS["view"], format_func=VIEWS.get, horizontal=True)
+
+if settings.view == "window":
+    sliding_window(settings)
+elif settings.view == "channels":
+    channels(settings)
+elif settings.view == "receptive":
+    receptive(settings)
+elif settings.view == "lenet":
     lenet()
 else:
-    max_pool_pyramid()
+    pyramid_view(settings, url)
 url.write()

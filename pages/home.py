@@ -1,16 +1,18 @@
 """Landing page: what ConvScope shows and where to start."""
+from pathlib import Path
+
 import streamlit as st
 
 import ui  # noqa: F401  (first import routes a deep link through app.py)
+from ui.menu import PAGES
+from ui.sidebar import intro
 
-st.title("ConvScope")
-st.markdown(
-    "#### See what a convolutional neural network does, one idea at a time.\n"
-    "Every page runs the real computation — `torch.nn.functional.conv2d`, real VGG and ResNet "
-    "layers, real MNIST training — on pictures you choose, and writes the numbers beside the picture."
-)
+ROOT = Path(__file__).resolve().parent.parent
 
-TOUR = [
+#: (page file, title, one line in the lecture's words), in the lecture's order.
+CARDS = [
+    ("pages/tour.py", "Lecture tour",
+     "The whole lecture, step by step: each step opens a page in exactly the state the point needs."),
     ("pages/kernels.py", "Kernel playground",
      "An image is a matrix. Slide a small kernel over it, multiply and add: blur, sharpen, "
      "Sobel edges, Robinson compass, Canny step by step — or type your own kernel."),
@@ -21,19 +23,33 @@ TOUR = [
      "Open VGG or ResNet on your photo and look at every layer: edges early, parts later."),
     ("pages/mnist.py", "Live MNIST training",
      "Train a fully connected network and a CNN side by side and watch the curves move."),
+    ("pages/architectures.py", "Architectures",
+     "LeNet to ResNet: parameters against accuracy, VGG's 3×3 stacks, Inception's 1×1 reductions, "
+     "depthwise separable convolutions, and why shortcuts let networks go deep — measured live."),
+    ("pages/augmentation.py", "Data augmentation",
+     "Little data? Shift, rotate, scale and crop it: more examples for free, and a network that "
+     "shrugs off those changes. Measured on small training sets."),
+    ("pages/transfer.py", "Transfer learning",
+     "Reuse what a network learned elsewhere: freeze its layers, train only a new head — on digits "
+     "and on your own photos."),
     ("pages/style_transfer.py", "Neural style transfer",
      "Content from one image, style (Gram matrices) from a painting, mixed by two sliders."),
 ]
 
-from pathlib import Path  # noqa: E402
+st.title("ConvScope")
+st.markdown("#### See what a convolutional neural network does, one idea at a time.")
+intro("Every page runs the real computation — `torch.nn.functional.conv2d`, real VGG and ResNet "
+      "layers, real MNIST training — on pictures you choose, and writes the numbers beside the picture.")
 
-root = Path(__file__).resolve().parent.parent
-cols = st.columns(len([t for t in TOUR if (root / t[0]).is_file()]) or 1)
-for col, (file, title, text) in zip(cols, [t for t in TOUR if (root / t[0]).is_file()]):
-    with col.container(border=True):
-        st.subheader(title)
-        st.write(text)
-        st.page_link(file, label=f"Open {title.lower()}", icon=":material/arrow_forward:")
+in_menu = {file for file, *_ in PAGES}
+cards = [card for card in CARDS if card[0] in in_menu and (ROOT / card[0]).is_file()]
+per_row = 4
+for start in range(0, len(cards), per_row):
+    for col, (file, title, text) in zip(st.columns(per_row), cards[start:start + per_row]):
+        with col.container(border=True):
+            st.subheader(title)
+            st.write(text)
+            st.page_link(file, label=f"Open {title.lower()}", icon=":material/arrow_forward:")
 
 st.caption("Tip for lecturers: switch on *Presentation mode* in the sidebar before projecting. "
            "Every page keeps its settings in the address bar, so a copied link restores the same view.")

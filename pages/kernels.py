@@ -1,38 +1,106 @@
 """Kernel playground: slide a small kernel over a photo, multiply and add, and see what comes out."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import streamlit as st
 
-from explainer.kernels import filtering
-from explainer.kernels import image_matrix
-from explainer.kernels import presets
-from explainer.kernels.canny import canny
+from explainer import kernels
 from explainer.images import to_gray
-from explainer.kernels.figures import compass_legend, kernel_figure, mark_patch, matrix_figure, output_figure
-from ui.image_picker import image_picker
+from explainer.worked_examples import WORKED_EXAMPLES
+from ui.image_picker import PickedImage, image_picker
 from ui.sidebar import advanced, font_size, presentation
 from ui.url_state import UrlState
 
 DEFAULT_CUSTOM = "0 -1 0\n-1 5 -1\n0 -1 0"
 ODD_SIZES = list(range(1, 16, 2))
+SHIFTS = ["up", "down", "left", "right"]
+DISPLAY_CHOICES = ["auto", *kernels.DISPLAYS]
 DEMOS = {"photo": "Zoom into the photo above (uses the kernel above)",
-         **{k: f"Lecture: {e.title}" for k, e in image_matrix.worked_examples().items()}}
+         **{k: f"Lecture: {e.title}" for k, e in WORKED_EXAMPLES.items()}}
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+SLICES = ("red", "green", "blue")
+
+
+# ---------------------------------------------------------------- settings
+@dataclass(frozen=True)
+class KernelSettings:
+    """Everything this page lets you choose, as the URL holds it (``?preset=sobel_x&pad=none``)."""
+
+    preset: str
+    size: int
+    sigma: float
+    amount: float
+    shift_to: str
+    direction: str
+    seed: int
+    custom: str
+    canny_sigma: float
+    canny_thresholds: tuple[float, float]
+    colour: str
+    padding: str
+    display: str                                 # "auto" or one of kernels.DISPLAYS
+    channel_weights: tuple[float, float, float]  # conv-layer mode: the R, G, B slices
+    demo: str
+    patch_top: int
+    patch_left: int
+    out_row: int
+    out_col: int
+
+
+#: field -> URL and widget key (widgets use these keys; tests and links too).
+KEYS = {"preset": "preset", "size": "size", "sigma": "sigma", "amount": "amount", "shift_to": "shift",
+        "direction": "dir", "seed": "seed", "custom": "custom", "canny_sigma": "canny_sigma",
+        "canny_thresholds": "canny_thr", "colour": "colour", "padding": "pad", "display": "display",
+        "channel_weights": "rgbw", "demo": "demo", "patch_top": "py", "patch_left": "px", "out_row": "orow",
+        "out_col": "ocol"}
+
+
+def _defaults(image_shape: tuple[int, int]) -> dict[str, tuple]:
+    """field -> (default, limits for the URL); the zoomed patch starts at the picture's centre."""
+    h, w = image_shape
+    return {
+        "preset": ("gaussian", dict(choices=list(kernels.PRESETS))), "size": (7, dict(choices=ODD_SIZES)),
+        "sigma": (2.0, dict(lo=0.2, hi=5.0)), "amount": (1.0, dict(lo=0.0, hi=5.0)),
+        "shift_to": ("right", dict(choices=SHIFTS)), "direction": ("N", dict(choices=list(kernels.DIRECTIONS))),
+        "seed": (0, dict(lo=0, hi=10**9)), "custom": (DEFAULT_CUSTOM, {}),
+        "canny_sigma": (2.0, dict(lo=0.5, hi=5.0)), "canny_thresholds": ((0.1, 0.25), dict(lo=0.0, hi=1.0)),
+        "colour": ("per-channel", dict(choices=list(kernels.COLOUR_MODES))),
+        "padding": ("zeros", dict(choices=list(kernels.PADDINGS))), "display": ("auto", dict(choices=DISPLAY_CHOICES)),
+        "channel_weights": ((0.33, 0.33, 0.33), dict(lo=-1.0, hi=1.0)), "demo": ("photo", dict(choices=list(DEMOS))),
+        "patch_top": (h // 2, dict(lo=0, hi=h)), "patch_left": (w // 2, dict(lo=0, hi=w)),
+        "out_row": (0, dict(lo=0, hi=30)), "out_col": (0, dict(lo=0, hi=30)),
+    }
+
+
+def read_settings(url: UrlState, image_shape: tuple[int, int]) -> KernelSettings:
+    """Bind every setting to the URL (once per run) and read them, as the widgets left them."""
+    state = st.session_state
+    values = {}
+    for field, (default, limits) in _defaults(image_shape).items():
+        key = url.bind(KEYS[field], default, **limits)
+        state[key] = state[key]   # keep it while its widget is off screen (another preset)
+        values[field] = state[key]
+    # The three slice sliders write their own keys; fold them into the one URL value.
+    weights = tuple(float(state.get(f"rgbw_{i}", w)) for i, w in enumerate(values["channel_weights"]))
+    state[KEYS["channel_weights"]] = values["channel_weights"] = weights
+    return KernelSettings(**values)
 
 
 # ---------------------------------------------------------------- cached computations
 @st.cache_data(max_entries=64, show_spinner=False)
 def filtered(image_key: str, _rgb: np.ndarray, kernel: np.ndarray, kind: str, padding: str, colour: str,
-             mapping: str, channel_weights: tuple[float, float, float]) -> filtering.Filtered:
+             mapping: str, channel_weights: tuple[float, float, float]) -> kernels.Filtered:
     # _rgb is not hashed: image_key already names its content.
-    return filtering.apply_filter(_rgb, kernel, kind=kind, padding=padding, colour=colour, mapping=mapping,
-                          channel_weights=channel_weights)
+    return kernels.apply_filter(_rgb, kernel, kind=kind, padding=padding, colour=colour, mapping=mapping,
+                                channel_weights=channel_weights)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def canny_stages(image_key: str, _rgb: np.ndarray, sigma: float, low: float, high: float):
-    return canny(_rgb, sigma=sigma, low=low, high=high)
+def canny_pictures(image_key: str, _rgb: np.ndarray, sigma: float, low: float, high: float):
+    stages = kernels.canny(_rgb, sigma=sigma, low=low, high=high)
+    return stages, kernels.stage_pictures(stages)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -40,121 +108,113 @@ def gray_of(image_key: str, _rgb: np.ndarray) -> np.ndarray:
     return to_gray(_rgb)
 
 
+def kernel_of(settings: KernelSettings, preset: kernels.Preset) -> tuple[np.ndarray, str | None]:
+    """The chosen kernel, or the identity and the reason when a typed one can't be used."""
+    if preset.key == "custom":
+        try:
+            return kernels.parse_kernel(settings.custom), None
+        except kernels.KernelError as err:
+            return kernels.identity(), f"{err} Showing the identity kernel until it is fixed."
+    sigma = settings.canny_sigma if preset.kind == "canny" else settings.sigma
+    return kernels.preset_kernel(preset.key, size=settings.size, sigma=sigma, amount=settings.amount,
+                                 shift_to=settings.shift_to, direction=settings.direction, seed=settings.seed), None
+
+
 # ---------------------------------------------------------------- controls
-def preset_controls(url: UrlState, preset: presets.Preset) -> np.ndarray:
-    """Draw the chosen preset's parameters; return its kernel (identity + a message if a typed one is bad)."""
-    size = url.bind("size", 7, choices=ODD_SIZES)
-    sigma = url.bind("sigma", 2.0, lo=0.2, hi=5.0)
-    amount = url.bind("amount", 1.0, lo=0.0, hi=5.0)
-    shift_to = url.bind("shift", "right", choices=["up", "down", "left", "right"])
-    direction = url.bind("dir", "N", choices=list(presets.DIRECTIONS))
-    seed = url.bind("seed", 0, lo=0, hi=10**9)
-    custom = url.bind("custom", DEFAULT_CUSTOM)
+def preset_controls(settings: KernelSettings, preset: kernels.Preset) -> None:
+    """The chosen preset's own parameters."""
     if "size" in preset.params:
-        st.select_slider("Kernel size n (n×n)", ODD_SIZES, key=size)
+        st.select_slider("Kernel size n (n×n)", ODD_SIZES, key=KEYS["size"])
     if preset.kind == "canny":
-        sigma = url.bind("canny_sigma", 2.0, lo=0.5, hi=5.0)
-        st.slider("Blur sigma σ (stage 1)", 0.5, 5.0, step=0.1, key=sigma)
+        st.slider("Blur sigma σ (stage 1)", 0.5, 5.0, step=0.1, key=KEYS["canny_sigma"])
     elif "sigma" in preset.params:
-        st.slider("Sigma σ (spread, in pixels)", 0.2, 5.0, step=0.1, key=sigma)
+        st.slider("Sigma σ (spread, in pixels)", 0.2, 5.0, step=0.1, key=KEYS["sigma"])
     if "amount" in preset.params:
-        st.slider("Amount of detail added", 0.0, 5.0, step=0.1, key=amount)
+        st.slider("Amount of detail added", 0.0, 5.0, step=0.1, key=KEYS["amount"])
     if "shift" in preset.params:
-        st.radio("Move the picture", ["up", "down", "left", "right"], key=shift_to, horizontal=True)
+        st.radio("Move the picture", SHIFTS, key=KEYS["shift_to"], horizontal=True)
+        st.caption(kernels.describe_shift(settings.shift_to))
     if "direction" in preset.params:
-        st.select_slider("Compass direction (bright side)", list(presets.DIRECTIONS), key=direction,
-                         format_func=lambda d: f"{d}")
+        st.select_slider("Compass direction (bright side)", list(kernels.DIRECTIONS), key=KEYS["direction"],
+                         format_func=kernels.DIRECTION_NAMES.get)
     if "seed" in preset.params:
-        st.button("🎲 New random kernel", on_click=lambda: st.session_state.update({seed: st.session_state[seed] + 1}))
-        st.caption(f"Random seed {st.session_state[seed]}: the same seed (and link) gives the same kernel.")
+        seed_key = KEYS["seed"]
+        st.button("🎲 New random kernel",
+                  on_click=lambda: st.session_state.update({seed_key: st.session_state[seed_key] + 1}))
+        st.caption(f"Random seed {settings.seed}: the same seed (and link) gives the same kernel.")
     if preset.key == "custom":
         st.text_area("Type a kernel: one row per line, numbers separated by spaces (1/9 works too)",
-                     key=custom, height=150)
-        try:
-            return presets.parse_kernel(st.session_state[custom])
-        except presets.KernelError as err:
-            st.error(f"{err} Showing the identity kernel until it is fixed.")
-            return presets.identity()
-    return presets.preset_kernel(preset.key, size=st.session_state[size], sigma=st.session_state[sigma],
-                           amount=st.session_state[amount], shift_to=st.session_state[shift_to],
-                           direction=st.session_state[direction], seed=st.session_state[seed])
+                     key=KEYS["custom"], height=150)
 
 
-def display_controls(url: UrlState, preset: presets.Preset, auto: str) -> tuple[str, str, str]:
-    colour = url.bind("colour", "per-channel", choices=list(filtering.COLOUR_MODES))
-    padding = url.bind("pad", "zeros", choices=list(filtering.PADDINGS))
-    mapping = url.bind("display", "auto", choices=["auto", *filtering.DISPLAYS])
-    st.radio("Colour", filtering.COLOUR_MODES, key=colour, horizontal=True, disabled=preset.kind != "kernel",
+def display_controls(preset: kernels.Preset, auto: str) -> None:
+    st.radio("Colour", kernels.COLOUR_MODES, key=KEYS["colour"], horizontal=True, disabled=preset.kind != "kernel",
              format_func={"per-channel": "per channel (R, G, B)", "conv-layer": "conv layer (3 → 1 map)",
                           "grayscale": "grayscale"}.get,
-             help="\n\n".join(f"**{k}**: {v}" for k, v in filtering.COLOUR_HELP.items()))
-    st.radio("Padding", filtering.PADDINGS, key=padding, horizontal=True,
-             help="\n\n".join(f"**{k}**: {v}" for k, v in filtering.PADDING_HELP.items()))
-    st.radio("Display", ["auto", *filtering.DISPLAYS], key=mapping, horizontal=True,
+             help="\n\n".join(f"**{k}**: {v}" for k, v in kernels.COLOUR_HELP.items()))
+    st.radio("Padding", kernels.PADDINGS, key=KEYS["padding"], horizontal=True,
+             help="\n\n".join(f"**{k}**: {v}" for k, v in kernels.PADDING_HELP.items()))
+    st.radio("Display", DISPLAY_CHOICES, key=KEYS["display"], horizontal=True,
              format_func=lambda m: f"auto ({auto})" if m == "auto" else m,
-             help="\n\n".join(f"**{k}**: {v}" for k, v in filtering.DISPLAY_HELP.items()))
-    chosen = st.session_state[mapping]
-    return st.session_state[colour], st.session_state[padding], auto if chosen == "auto" else chosen
+             help="\n\n".join(f"**{k}**: {v}" for k, v in kernels.DISPLAY_HELP.items()))
 
 
-def slice_weights(url: UrlState, kernel: np.ndarray) -> tuple[float, float, float]:
+def slice_weight_controls(settings: KernelSettings) -> None:
     """The conv-layer mode's 3 filter slices: kernel × (wR, wG, wB), weights set by three sliders."""
-    key = url.bind("rgbw", (0.33, 0.33, 0.33), lo=-1.0, hi=1.0)
     with advanced("The conv layer's 3-channel filter (one slice per colour)"):
         st.markdown("A conv layer's filter is k×k×**3**: one slice per input channel. Each slice filters its "
                     "channel, and the three results are **added** into one feature map. Here every slice is the "
                     "kernel above times a weight; set the weights (e.g. 1, 0, −1 for *red minus blue*).")
-        cols = st.columns(3)
-        weights = list(st.session_state[key])
-        for i, (col, name) in enumerate(zip(cols, ("red", "green", "blue"))):
-            weights[i] = col.slider(f"Weight of the {name} slice", -1.0, 1.0, float(weights[i]), 0.01,
-                                    key=f"rgbw_{i}")
-        st.session_state[key] = tuple(weights)
-    return tuple(weights)
+        for i, (col, name) in enumerate(zip(st.columns(3), SLICES)):
+            col.slider(f"Weight of the {name} slice", -1.0, 1.0, float(settings.channel_weights[i]), 0.01,
+                       key=f"rgbw_{i}")
+
+
+def position_slider(label: str, key: str, value: int, hi: int, column) -> int:
+    """A slider over 0..hi for ``key``, its value moved inside first; no slider when there is one place."""
+    value = int(np.clip(value, 0, max(hi, 0)))
+    st.session_state[key] = value
+    if hi > 0:
+        column.slider(label, 0, hi, key=key)
+    return value
 
 
 # ---------------------------------------------------------------- drawing
-def draw_result(picked, result: filtering.Filtered, preset: presets.Preset, colour: str, padding: str) -> None:
+def draw_result(picked: PickedImage, result: kernels.Filtered, preset: kernels.Preset, colour: str,
+                padding: str) -> None:
     left, right = st.columns(2)
     left.image(picked.rgb, caption=f"Original — {picked.caption}", width="stretch")
-    right.image(result.display.pixels, width="stretch",
-                caption=f"Result — {preset.title}")
+    right.image(result.display.pixels, width="stretch", caption=f"Result — {preset.title}")
     if preset.kind == "kernel":
-        where = f"Colour: **{colour}** ({filtering.COLOUR_HELP[colour]}). "
+        where = f"Colour: **{colour}** ({kernels.COLOUR_HELP[colour]}). "
     else:
         where = "Computed on the grayscale image. "
     st.markdown(f"**How to read it.** {result.display.sentence} Padding: **{padding}** "
-                f"({filtering.PADDING_HELP[padding]}). {where}Shape: {result.shapes}.")
+                f"({kernels.PADDING_HELP[padding]}). {where}Shape: {result.shapes}.")
     if preset.kind == "magnitude":
         a, b, c = st.columns(3)
-        a.image(filtering.to_display(result.parts["gx"], "abs").pixels, caption="|Gx|: Sobel x", width="stretch")
-        b.image(filtering.to_display(result.parts["gy"], "abs").pixels, caption="|Gy|: Sobel y (the kernel transposed)",
-                width="stretch")
+        a.image(kernels.to_display(result.parts["gx"], "abs").pixels, caption="|Gx|: Sobel x", width="stretch")
+        b.image(kernels.to_display(result.parts["gy"], "abs").pixels,
+                caption="|Gy|: Sobel y (the kernel transposed)", width="stretch")
         c.markdown("Sobel x answers *how much brighter is it to the right?*, Sobel y *…below?* Each misses "
                    "edges running its own way. Treating (Gx, Gy) as an arrow, its length "
                    "√(Gx² + Gy²) is the edge strength whatever the edge's direction.")
     if preset.kind == "compass":
-        st.plotly_chart(compass_legend(font_size=font_size()), config=PLOT_CONFIG, width="content")
+        st.plotly_chart(kernels.compass_legend(font_size=font_size()), config=PLOT_CONFIG, width="content")
 
 
-def draw_canny(picked, url: UrlState) -> None:
-    thresholds = url.bind("canny_thr", (0.1, 0.25), lo=0.0, hi=1.0)
+def draw_canny(picked: PickedImage, settings: KernelSettings) -> None:
     st.columns(2)[0].slider("Thresholds low, high (fraction of the strongest gradient)", 0.0, 1.0, step=0.01,
-                            key=thresholds)
-    low, high = st.session_state[thresholds]
-    stages = canny_stages(picked.key, picked.rgb, st.session_state["canny_sigma"], low, high)
-    double = np.zeros(stages.strong.shape + (3,), np.uint8)
-    double[stages.weak] = (90, 160, 255)
-    double[stages.strong] = (255, 255, 255)
+                            key=KEYS["canny_thresholds"])
+    low, high = settings.canny_thresholds
+    stages, pictures = canny_pictures(picked.key, picked.rgb, settings.canny_sigma, low, high)
     shown = [
         (picked.rgb, "0 · original"),
-        (filtering.to_display(stages.blurred * 255, "clip").pixels, f"1 · Gaussian blur, σ = {stages.sigma:g}"),
-        (filtering.to_display(stages.magnitude * (255 / max(stages.high, 1e-9)), "clip").pixels,
-         "2 · Sobel gradient magnitude √(Gx²+Gy²) (≥ high: white)"),
-        (filtering.to_display(stages.thinned * (255 / max(stages.high, 1e-9)), "clip").pixels,
-         "3 · non-maximum suppression: only the peaks, 1 px thin"),
-        (double, f"4 · double threshold: white ≥ {stages.high:.3g}, blue ≥ {stages.low:.3g}"),
-        (stages.edges.astype(np.uint8) * 255, f"5 · hysteresis: {int(stages.edges.sum())} edge pixels"),
+        (pictures["blurred"], f"1 · Gaussian blur, σ = {stages.sigma:g}"),
+        (pictures["magnitude"], "2 · Sobel gradient magnitude √(Gx²+Gy²) (≥ high: white)"),
+        (pictures["thinned"], "3 · non-maximum suppression: only the peaks, 1 px thin"),
+        (pictures["double"], f"4 · double threshold: white ≥ {stages.high:.3g}, blue ≥ {stages.low:.3g}"),
+        (pictures["edges"], f"5 · hysteresis: {int(stages.edges.sum())} edge pixels"),
     ]
     for row in (shown[:3], shown[3:]):
         for col, (img, cap) in zip(st.columns(3), row):
@@ -170,112 +230,105 @@ def draw_canny(picked, url: UrlState) -> None:
         "`skimage.feature.canny` (identical maps in our tests).")
 
 
-def draw_matrix_view(picked, kernel: np.ndarray, url: UrlState) -> None:
+@dataclass(frozen=True)
+class MatrixInput:
+    """What the matrix view multiplies: a grid of pixel values and a kernel, and where they come from."""
+
+    values: np.ndarray             # (H, W)
+    kernel: np.ndarray             # (kh, kw)
+    pad: int
+    note: str
+    where: np.ndarray | None       # the photo with the patch framed, or None for a lecture example
+    white: float                   # the value drawn white
+
+
+def matrix_input(picked: PickedImage, kernel: np.ndarray, settings: KernelSettings) -> MatrixInput:
+    """The lecture example chosen, or a patch of the photo (drawing the sliders that move it)."""
+    if settings.demo != "photo":
+        ex = WORKED_EXAMPLES[settings.demo]
+        values = ex.image.astype(np.float64)
+        return MatrixInput(values=values, kernel=ex.kernel, pad=ex.pad, note=ex.note, where=None,
+                           white=float(values.max()))
+    gray = gray_of(picked.key, picked.rgb)
+    size = min(max(8, kernel.shape[0] + 4), 21, *gray.shape)
+    c1, c2 = st.columns(2)
+    top = position_slider("Patch top (row)", KEYS["patch_top"], settings.patch_top, gray.shape[0] - size, c1)
+    left = position_slider("Patch left (column)", KEYS["patch_left"], settings.patch_left, gray.shape[1] - size, c2)
+    return MatrixInput(values=kernels.zoom_patch(gray, top, left, size), kernel=kernel, pad=0,
+                       note=f"A {size}×{size} patch of the grey photo (no padding), with the kernel above.",
+                       where=kernels.mark_patch(picked.rgb, top, left, size), white=255.0)
+
+
+def draw_matrix_view(picked: PickedImage, kernel: np.ndarray, settings: KernelSettings) -> None:
     st.header("An image is a matrix")
     st.markdown("A grey image is a table of numbers from 0 (black) to 255 (white). The kernel sits on one "
                 "window; each pixel is multiplied by the weight on top of it and everything is added up. "
                 "That single number is one pixel of the output (the **feature map**). Slide the kernel to fill "
                 "the rest.")
-    demo_key = url.bind("demo", "photo", choices=list(DEMOS))
-    demo = st.selectbox("Example", list(DEMOS), key=demo_key, format_func=DEMOS.get)
-    fs = font_size()
-    if demo == "photo":
-        gray = gray_of(picked.key, picked.rgb)
-        kh = kernel.shape[0]
-        size = min(max(8, kh + 4), 21, *gray.shape)
-        top_k = url.bind("py", gray.shape[0] // 2, lo=0, hi=gray.shape[0] - size)
-        left_k = url.bind("px", gray.shape[1] // 2, lo=0, hi=gray.shape[1] - size)
-        for k, hi in ((top_k, gray.shape[0] - size), (left_k, gray.shape[1] - size)):
-            st.session_state[k] = int(np.clip(st.session_state[k], 0, hi))
-        c1, c2 = st.columns(2)
-        if gray.shape[0] > size:
-            c1.slider("Patch top (row)", 0, gray.shape[0] - size, key=top_k)
-        if gray.shape[1] > size:
-            c2.slider("Patch left (column)", 0, gray.shape[1] - size, key=left_k)
-        values = image_matrix.zoom_patch(gray, st.session_state[top_k], st.session_state[left_k], size)
-        pad, note = 0, (f"A {size}×{size} patch of the grey photo (no padding), with the kernel above.")
-        where = mark_patch(picked.rgb, st.session_state[top_k], st.session_state[left_k], size)
-    else:
-        ex = image_matrix.worked_examples()[demo]
-        values, kernel, pad, note, where = ex.image.astype(np.float64), ex.kernel, ex.pad, ex.note, None
-    if kernel.shape[0] > values.shape[0] + 2 * pad or kernel.shape[1] > values.shape[1] + 2 * pad:
+    st.selectbox("Example", list(DEMOS), key=KEYS["demo"], format_func=DEMOS.get)
+    matrix = matrix_input(picked, kernel, settings)
+    kh, kw = matrix.kernel.shape
+    if kh > matrix.values.shape[0] + 2 * matrix.pad or kw > matrix.values.shape[1] + 2 * matrix.pad:
         st.warning("This kernel is larger than the patch; pick a smaller kernel to see the numbers.")
         return
-    out_h = values.shape[0] + 2 * pad - kernel.shape[0] + 1
-    out_w = values.shape[1] + 2 * pad - kernel.shape[1] + 1
-    row_k = url.bind("orow", 0, lo=0, hi=30)
-    col_k = url.bind("ocol", 0, lo=0, hi=30)
-    for k, hi in ((row_k, out_h - 1), (col_k, out_w - 1)):
-        st.session_state[k] = int(np.clip(st.session_state[k], 0, hi))
     c1, c2 = st.columns(2)
-    if out_h > 1:
-        c1.slider("Kernel position: output row", 0, out_h - 1, key=row_k)
-    if out_w > 1:
-        c2.slider("Kernel position: output column", 0, out_w - 1, key=col_k)
-    pos = image_matrix.explain_position(values, kernel, pad=pad, row=st.session_state[row_k], col=st.session_state[col_k])
-    st.caption(note)
-    height = 620 if presentation() else 500
-    cols = st.columns([0.8, 1.6, 1] if where is not None else [1.6, 1])
-    if where is not None:
-        cols[0].image(where, caption="Where the patch is (red frame)", width="stretch")
-        cols = cols[1:]
-    cols[0].plotly_chart(matrix_figure(values, pad=pad, window=(pos.row, pos.col, *kernel.shape), weights=kernel,
-                                       white=255.0 if demo == "photo" else float(values.max()),
-                                       font_size=fs, height=height, title="Pixels × kernel weights"),
-                         config=PLOT_CONFIG)
-    small = min(height, 110 * max(pos.output.shape) + 90)     # a 1×1 output needs no half-screen square
-    cols[1].plotly_chart(output_figure(pos.output, cell=(pos.row, pos.col), font_size=fs, height=small,
-                                       title=f"Output {pos.output.shape[0]}×{pos.output.shape[1]}"),
-                         config=PLOT_CONFIG)
+    row = position_slider("Kernel position: output row", KEYS["out_row"], settings.out_row,
+                          matrix.values.shape[0] + 2 * matrix.pad - kh, c1)
+    col = position_slider("Kernel position: output column", KEYS["out_col"], settings.out_col,
+                          matrix.values.shape[1] + 2 * matrix.pad - kw, c2)
+    pos = kernels.explain_position(matrix.values, matrix.kernel, pad=matrix.pad, row=row, col=col)
+    st.caption(matrix.note)
+    draw_matrix_figures(matrix, pos)
     written = pos.written.replace("*", r"\*")   # markdown would read (a*b)+(c*d) as italics
     st.markdown(f"#### Output[{pos.row}, {pos.col}] = {written}")
-    if demo != "photo":
-        expected = image_matrix.worked_examples()[demo].expected
-        if (pos.row, pos.col) == (0, 0):
-            check = f":material/check_circle: **{pos.total:g}**: the lecture's number." \
-                if pos.total == expected else f":material/error: {pos.total:g}, but the lecture says {expected:g}."
-        else:
-            check = f"The lecture works out the top-left cell (row 0, column 0): {expected:g}."
-        st.markdown(f"{check} Products with a zero are left out of the written sum; they add nothing.")
+    if settings.demo != "photo":
+        draw_lecture_check(pos, WORKED_EXAMPLES[settings.demo].expected)
 
 
-# ---------------------------------------------------------------- the page
-st.title("Kernel playground")
-st.markdown("A **kernel** (filter) is a small grid of weights. Slide it over the image: at every position "
-            "multiply the pixels under it by the weights and add them up. That is all a convolution layer "
-            "in a CNN does — here with kernels people designed by hand, in a CNN with kernels it learned.")
-url = UrlState()
-keys = list(presets.PRESETS)
-c_img, c_kernel, c_fig = st.columns([1, 1, 1], gap="large")
-with c_img:
-    picked = image_picker("img", url, max_side=512)
-with c_kernel:
-    preset = presets.PRESETS[st.selectbox("Kernel", keys, key=url.bind("preset", "gaussian", choices=keys),
-                                    format_func=lambda k: presets.PRESETS[k].title)]
-    st.caption(preset.about)
-    kernel = preset_controls(url, preset)
-with c_fig:
-    note = {"magnitude": "Sobel x shown; Sobel y is the same kernel transposed.",
-            "compass": "The north kernel shown; the other 7 are it turned in 45° steps.",
-            "canny": "Stage 1's Gaussian blur (±4σ)."}.get(preset.kind, "")
-    st.plotly_chart(kernel_figure(kernel, font_size=font_size(), height=420 if presentation() else 340,
-                                  title=f"Kernel {kernel.shape[0]}×{kernel.shape[1]}"), config=PLOT_CONFIG)
-    st.caption(f"{note} Red = positive, blue = negative, white = 0. Sum of weights: {kernel.sum():.3g}.")
+def draw_matrix_figures(matrix: MatrixInput, pos: kernels.Position) -> None:
+    fs = font_size()
+    height = 620 if presentation() else 500
+    cols = st.columns([0.8, 1.6, 1] if matrix.where is not None else [1.6, 1])
+    if matrix.where is not None:
+        cols[0].image(matrix.where, caption="Where the patch is (red frame)", width="stretch")
+        cols = cols[1:]
+    window = (pos.row, pos.col, *matrix.kernel.shape)
+    cols[0].plotly_chart(kernels.matrix_figure(matrix.values, pad=matrix.pad, window=window, weights=matrix.kernel,
+                                               white=matrix.white, font_size=fs, height=height,
+                                               title="Pixels × kernel weights"), config=PLOT_CONFIG)
+    small = min(height, 110 * max(pos.output.shape) + 90)     # a 1×1 output needs no half-screen square
+    cols[1].plotly_chart(kernels.output_figure(pos.output, cell=(pos.row, pos.col), font_size=fs, height=small,
+                                               title=f"Output {pos.output.shape[0]}×{pos.output.shape[1]}"),
+                         config=PLOT_CONFIG)
 
-if preset.kind == "canny":
-    draw_canny(picked, url)
-else:
-    with c_img:   # under the picker: keeps the pictures above the fold on a projector
+
+def draw_lecture_check(pos: kernels.Position, expected: float) -> None:
+    if (pos.row, pos.col) == (0, 0):
+        check = f":material/check_circle: **{pos.total:g}**: the lecture's number." \
+            if pos.total == expected else f":material/error: {pos.total:g}, but the lecture says {expected:g}."
+    else:
+        check = f"The lecture works out the top-left cell (row 0, column 0): {expected:g}."
+    st.markdown(f"{check} Products with a zero are left out of the written sum; they add nothing.")
+
+
+def draw_filtered(picked: PickedImage, kernel: np.ndarray, preset: kernels.Preset, settings: KernelSettings,
+                  column) -> None:
+    """Colour/padding/display controls (under the picker), the filtered picture, and the formula."""
+    auto = kernels.suggested_display(kernel) if preset.key == "custom" else preset.display
+    with column:   # under the picker: keeps the pictures above the fold on a projector
         with advanced("Colour, padding, display") if presentation() else st.container():
-            auto = presets.suggested_display(kernel) if preset.key == "custom" else preset.display
-            colour, padding, mapping = display_controls(url, preset, auto)
+            display_controls(preset, auto)
+    mapping = auto if settings.display == "auto" else settings.display
+    conv_layer = settings.colour == "conv-layer" and preset.kind == "kernel"
+    if conv_layer:
+        slice_weight_controls(settings)
     try:
-        weights = slice_weights(url, kernel) if colour == "conv-layer" and preset.kind == "kernel" else (1 / 3,) * 3
-        result = filtered(picked.key, picked.rgb, kernel, preset.kind, padding, colour, mapping, weights)
-    except presets.KernelError as err:
+        result = filtered(picked.key, picked.rgb, kernel, preset.kind, settings.padding, settings.colour, mapping,
+                          settings.channel_weights if conv_layer else (1 / 3,) * 3)
+    except kernels.KernelError as err:
         st.error(str(err))
     else:
-        draw_result(picked, result, preset, colour, padding)
+        draw_result(picked, result, preset, settings.colour, settings.padding)
     with advanced("The formula (and why CNNs call it convolution)"):
         st.latex(r"\text{out}[y, x] = \sum_{i}\sum_{j} K[i, j]\;\cdot\;\text{image}[y + i - r,\; x + j - r]"
                  r"\qquad r = \lfloor k/2 \rfloor")
@@ -284,5 +337,36 @@ else:
                     "runs everything here) skip the flip, since a learned kernel can learn either way. For "
                     "symmetric kernels nothing changes; for shifts the flip reverses the direction.")
 
-draw_matrix_view(picked, presets.sobel_x() if preset.kind == "canny" else kernel, url)
+
+# ---------------------------------------------------------------- the page
+st.title("Kernel playground")
+st.markdown("A **kernel** (filter) is a small grid of weights. Slide it over the image: at every position "
+            "multiply the pixels under it by the weights and add them up. That is all a convolution layer "
+            "in a CNN does — here with kernels people designed by hand, in a CNN with kernels it learned.")
+url = UrlState()
+c_img, c_kernel, c_fig = st.columns([1, 1, 1], gap="large")
+with c_img:
+    picked = image_picker("img", url, max_side=512)
+settings = read_settings(url, picked.rgb.shape[:2])
+preset = kernels.PRESETS[settings.preset]
+kernel, kernel_problem = kernel_of(settings, preset)
+with c_kernel:
+    st.selectbox("Kernel", list(kernels.PRESETS), key=KEYS["preset"], format_func=lambda k: kernels.PRESETS[k].title)
+    st.caption(preset.about)
+    preset_controls(settings, preset)
+    if kernel_problem:
+        st.error(kernel_problem)
+with c_fig:
+    note = {"magnitude": "Sobel x shown; Sobel y is the same kernel transposed.",
+            "compass": "The north kernel shown; the other 7 are it turned in 45° steps.",
+            "canny": "Stage 1's Gaussian blur (±4σ)."}.get(preset.kind, "")
+    st.plotly_chart(kernels.kernel_figure(kernel, font_size=font_size(), height=420 if presentation() else 340,
+                                          title=f"Kernel {kernel.shape[0]}×{kernel.shape[1]}"), config=PLOT_CONFIG)
+    st.caption(f"{note} Red = positive, blue = negative, white = 0. Sum of weights: {kernel.sum():.3g}.")
+
+if preset.kind == "canny":
+    draw_canny(picked, settings)
+else:
+    draw_filtered(picked, kernel, preset, settings, c_img)
+draw_matrix_view(picked, kernels.sobel_x() if preset.kind == "canny" else kernel, settings)
 url.write()

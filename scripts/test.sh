@@ -12,4 +12,5 @@ if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
     echo "[convscope] Chromium not found and cannot be installed here: browser tests will skip"
   fi
 fi
-exec python -m pytest "$@"
+# Two workers: the browser tests (one group, one server) run beside everything else.
+exec python -m pytest -n 2 --dist loadgroup "$@"

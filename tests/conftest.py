@@ -40,3 +40,11 @@ def run_page(page: str, *, timeout: float = 120, query: dict | None = None, sess
 def assert_no_exception(at) -> None:
     """Fail with the page's own traceback text when a Streamlit exception box is shown."""
     assert not at.exception, "page raised: " + "\n".join(str(e.value) for e in at.exception)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under xdist (scripts/test.sh runs ``-n 2 --dist loadgroup``), all browser tests go to one
+    worker so they share one streamlit server and one Chromium; the other worker runs the rest."""
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(pytest.mark.xdist_group("browser"))

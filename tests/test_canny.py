@@ -4,7 +4,7 @@ import pytest
 import skimage.data
 import skimage.feature
 
-from explainer.kernels.canny import agreement, canny, hysteresis, non_maximum_suppression
+from explainer.kernels.canny import agreement, canny, hysteresis, non_maximum_suppression, stage_pictures
 from explainer.images import fit_within, load_image
 from explainer.kernels.presets import KernelError
 
@@ -89,3 +89,13 @@ def test_bad_parameters_are_clear_errors():
 def test_flat_image_has_no_edges():
     st = canny(np.full((20, 20), 90, np.float32))
     assert not st.edges.any()
+
+
+def test_stage_pictures_show_each_stage_as_pixels():
+    st = canny(_square(), sigma=1.5)
+    pics = stage_pictures(st)
+    assert set(pics) == {"blurred", "magnitude", "thinned", "double", "edges"}
+    assert all(p.dtype == np.uint8 and p.shape[:2] == (40, 40) for p in pics.values())
+    assert (pics["edges"] == 255).sum() == st.edges.sum()
+    assert (pics["double"][st.strong] == 255).all() and (pics["double"][st.weak] == (90, 160, 255)).all()
+    assert pics["magnitude"].max() == 255            # the high threshold and above show white

@@ -95,3 +95,16 @@ def test_corrupt_cached_weights_get_a_message_and_a_redownload_offer(tmp_path):
     finally:
         torch.hub.set_dir(old)
         st.cache_resource.clear()
+
+
+def test_a_link_restores_layer_page_and_channel():
+    at = run_page(PAGE, timeout=TIMEOUT, query={"model": "ResNet18", "size": "128", "layer": "layer2.0.relu_1",
+                                                "view": "all", "page": "2", "channel": "70"})
+    assert_no_exception(at)
+    grid, enlarged = _titles(at)[:2]
+    assert "maps 64–127 of 128" in grid and enlarged.startswith("layer2.0.relu_1, channel 70")
+    assert at.query_params["page"] == "2" and at.query_params["channel"] == "70"
+    at.selectbox(key="layer").set_value("layer3.0.relu_1").run()  # a new layer opens on the first map shown
+    assert_no_exception(at)
+    assert "maps 64–127 of 256" in _titles(at)[0] and at.number_input(key="channel").value == 64
+    assert _titles(at)[1].startswith("layer3.0.relu_1, channel 64")

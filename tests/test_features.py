@@ -1,4 +1,4 @@
-"""Layers, shapes and receptive fields of the four networks (random weights), checked against torch."""
+"""Layers, shapes and receptive fields (random weights), checked against torch; the layer table on meta."""
 from __future__ import annotations
 
 import copy
@@ -9,37 +9,37 @@ import torch
 import torch.nn as nn
 from torchvision.models.feature_extraction import create_feature_extractor
 
-from explainer.features import figures
-from explainer.features import extraction
-from explainer.features import filter_matching
-from explainer.features import models
+from torchvision import models as tvm
 
-NAMES = list(models.MODELS)
+from explainer import features
+from explainer.features import figures, filter_matching
+
+NAMES = list(features.MODELS)
 
 
 @pytest.fixture(scope="module")
 def nets() -> dict[str, nn.Module]:
     """Each network built once for the module, random init, frozen like the app's shared copy."""
     torch.manual_seed(0)
-    return {n: models.MODELS[n].builder(weights=None).eval().requires_grad_(False) for n in NAMES}
+    return {n: features.MODELS[n].builder(weights=None).eval().requires_grad_(False) for n in NAMES}
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_index_math_gives_the_shapes_torch_computes(nets, name):
     model = nets[name]
     x = torch.randn(1, 3, 72, 72)  # 72 is not a multiple of 32: floors on the way down
-    out = extraction.extract_features(model, x)
-    geo = extraction.layer_geometry(model, (3, 72, 72))
-    assert list(out) == extraction.list_layers(model)
+    out = features.extract_features(model, x)
+    geo = features.layer_geometry(model, (3, 72, 72))
+    assert list(out) == features.list_layers(model)
     for layer, t in out.items():
         assert geo[layer].shape == tuple(t.shape[1:]), layer
     with torch.inference_mode():
-        assert torch.allclose(out[extraction.list_layers(model)[-1]], model(x), atol=1e-5)
+        assert torch.allclose(out[features.list_layers(model)[-1]], model(x), atol=1e-5)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_parameter_column_sums_to_the_network(nets, name):
-    assert sum(extraction.layer_params(nets[name]).values()) == sum(p.numel() for p in nets[name].parameters())
+    assert sum(features.layer_params(nets[name]).values()) == sum(p.numel() for p in nets[name].parameters())
 
 
 class _ConvPart(nn.Module):
@@ -91,7 +91,7 @@ def _gradient_field(model: nn.Module, layer: str, side: int) -> tuple[int, tuple
     ("ResNet50", "layer2.0.add", 128),    # bottleneck with stride in the 3×3 conv
 ])
 def test_receptive_field_matches_the_gradient(nets, name, layer, side):
-    geo = extraction.layer_geometry(nets[name], (3, side, side))[layer]
+    geo = features.layer_geometry(nets[name], (3, side, side))[layer]
     width, (row, col), (top, left) = _gradient_field(nets[name], layer, side)
     assert geo.rf == width
     x0, y0, x1, y1 = geo.field_of(row, col)  # pixel edges: the first pixel is at edge + 0.5
@@ -100,7 +100,7 @@ def test_receptive_field_matches_the_gradient(nets, name, layer, side):
 
 def test_whole_network_fields_agree_with_published_values(nets):
     # Araujo, Norris & Sim, "Computing receptive fields of CNNs", Distill 2019.
-    geo = {n: extraction.layer_geometry(nets[n], (3, 224, 224)) for n in NAMES}
+    geo = {n: features.layer_geometry(nets[n], (3, 224, 224)) for n in NAMES}
     assert geo["VGG16"]["features.30"].rf == 212
     assert geo["ResNet50"]["layer4.2.relu_2"].rf == 427
     assert geo["ResNet18"]["layer4.1.relu_1"].jump == 32
@@ -110,7 +110,7 @@ def test_whole_network_fields_agree_with_published_values(nets):
 def test_extraction_leaves_the_shared_network_untouched(nets):
     model = nets["ResNet18"]
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    fm = extraction.capture(model, torch.randn(1, 3, 64, 64))
+    fm = features.capture(model, torch.randn(1, 3, 64, 64))
     assert fm.maps["layer1.0.bn1"].dtype == np.float16
     assert not any(m.training for m in model.modules())
     assert not any(m._forward_hooks or m._forward_pre_hooks or m._backward_hooks for m in model.modules())
@@ -122,7 +122,7 @@ def test_extraction_leaves_the_shared_network_untouched(nets):
 def test_conv_outputs_are_not_overwritten_by_inplace_relu(nets):
     model = nets["VGG16"]
     x = torch.randn(1, 3, 32, 32)
-    out = extraction.extract_features(model, x, ["features.0", "features.1"])
+    out = features.extract_features(model, x, ["features.0", "features.1"])
     with torch.inference_mode():
         conv = model.features[0](x)
     assert torch.allclose(out["features.0"], conv) and (out["features.0"] < 0).any()
@@ -131,15 +131,15 @@ def test_conv_outputs_are_not_overwritten_by_inplace_relu(nets):
 
 def test_a_bad_layer_name_points_to_list_layers(nets):
     with pytest.raises(KeyError, match="list_layers"):
-        extraction.extract_features(nets["ResNet18"], torch.randn(1, 3, 32, 32), ["layer9.conv"])
+        features.extract_features(nets["ResNet18"], torch.randn(1, 3, 32, 32), ["layer9.conv"])
 
 
 def test_a_session_mnist_net_can_be_opened():
     net = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5),
                         nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(16 * 5 * 5, 10))
-    loaded = models.session_model("LeNet", net)
-    fm = extraction.capture(loaded.model, models.prepare_digit(np.zeros((28, 28), np.uint8), 0.1307, 0.3081))
-    geo = extraction.layer_geometry(loaded.model, (1, 28, 28))
+    loaded = features.session_model("LeNet", net)
+    fm = features.capture(loaded.model, features.prepare_digit(np.zeros((28, 28), np.uint8), 0.1307, 0.3081))
+    geo = features.layer_geometry(loaded.model, (1, 28, 28))
     assert fm.maps["5"].shape == (16, 5, 5) == geo["5"].shape
     assert geo["5"].rf == 16 and fm.logits.shape == (10,)
 
@@ -148,8 +148,8 @@ def test_top_channels_and_predictions_by_hand():
     maps = np.zeros((4, 2, 2), np.float16)
     maps[2] = 5
     maps[0, 0, 0] = 8  # mean 2
-    assert list(extraction.top_channels(extraction.ChannelStats.of(maps), 2)) == [2, 0]
-    preds = extraction.top_predictions(np.array([0.0, np.log(3.0), 0.0]), ["a", "b", "c"], 2)
+    assert list(features.top_channels(features.ChannelStats.of(maps), 2)) == [2, 0]
+    preds = features.top_predictions(np.array([0.0, np.log(3.0), 0.0]), ["a", "b", "c"], 2)
     assert preds[0] == ("b", pytest.approx(0.6)) and preds[1][1] == pytest.approx(0.2)
 
 
@@ -173,3 +173,89 @@ def test_feature_grid_labels_every_channel_and_keeps_zero_white():
     rgb = figures.colourise(np.array([[[-2.0, 0.0, 2.0]]]), signed=True)
     assert rgb[0, 0, 1].min() > 240  # 0 is white on the diverging scale
     assert rgb[0, 0, 0, 2] > rgb[0, 0, 0, 0] and rgb[0, 0, 2, 0] > rgb[0, 0, 2, 2]  # blue < 0 < red
+
+
+# --- the layer table of any network, on the meta device (what the Architectures page uses) ---
+
+def _on_meta(builder, **options) -> nn.Module:
+    with torch.device("meta"):
+        return builder(weights=None, **options).eval()
+
+
+def test_layer_table_on_meta_matches_the_real_network(nets):
+    meta = _on_meta(tvm.resnet18)
+    assert all(p.is_meta for p in meta.parameters())
+    rows = features.layer_table(meta, (3, 160, 160))
+    real = features.extract_features(nets["ResNet18"], torch.randn(1, 3, 160, 160))
+    assert [r.layer for r in rows] == list(real)
+    assert all(r.shape == tuple(real[r.layer].shape[1:]) for r in rows)
+    assert sum(r.params for r in rows) == sum(p.numel() for p in meta.parameters()) == 11_689_512
+    geo_real = features.layer_geometry(nets["ResNet18"], (3, 160, 160))
+    assert all((r.rf, r.jump) == (geo_real[r.layer].rf, geo_real[r.layer].jump) for r in rows)
+    by_name = {r.layer: r for r in rows}
+    assert by_name["conv1"].operation == "conv 7×7, 3→64, stride 2, pad 3"
+    assert (by_name["layer4.1.relu_1"].field, by_name["layer4.1.relu_1"].rf) == ("local", 435)
+    assert by_name["fc"].field == "whole image" and by_name["fc"].rf is None
+
+
+@pytest.mark.parametrize("builder,options,side,deepest", [
+    (tvm.mobilenet_v3_small, {}, 224, ("features.12", 639)),               # squeeze-and-excitation, hardswish
+    (tvm.efficientnet_b0, {}, 224, ("features.8", 851)),                   # SE + stochastic depth, as one node
+    (tvm.googlenet, {"aux_logits": False, "init_weights": False}, 224,     # ceil-mode pooling, cat of branches
+     ("inception5b.cat", 379)),
+    (tvm.inception_v3, {"aux_logits": False, "init_weights": False}, 299,  # 1×7 and 7×1 kernels, F.max_pool2d;
+     ("Mixed_7c.cat_2", 1311)),                                            # 1311: Araujo et al., Distill 2019
+])
+def test_index_math_follows_networks_with_odd_modules(builder, options, side, deepest):
+    meta = _on_meta(builder, **options)
+    geo = features.layer_geometry(meta, (3, side, side))
+    shapes = features.layer_shapes(meta, (3, side, side))  # torch's own, from the meta device
+    assert {n: g.shape for n, g in geo.items()} == shapes
+    assert sum(features.layer_params(meta).values()) == sum(p.numel() for p in meta.parameters())
+    rows = features.layer_table(meta, (3, side, side))
+    last_local = [r for r in rows if r.field == "local"][-1]
+    assert (last_local.layer, last_local.rf) == deepest
+    assert {r.field for r in rows[rows.index(last_local) + 1:]} == {"whole image"}  # the classifier head
+    assert rows[-1].shape == (1000,)
+
+
+def test_squeeze_and_excitation_is_named_and_keeps_the_convolution_path():
+    meta = _on_meta(tvm.efficientnet_b0)
+    rows = {r.layer: r for r in features.layer_table(meta, (3, 224, 224))}
+    block = rows["features.2.0.block.2"]
+    assert block.operation.startswith("squeeze-and-excitation") and block.field == "local"
+    assert rows["features.0"].operation == "conv 3×3, 3→32, stride 2, pad 1 + batch norm + SiLU"
+    assert rows["features.0"].rf == 3 and rows["features.2.0.block.1"].operation.startswith("conv 3×3, 96→96")
+
+
+def test_a_field_that_is_not_square_by_hand():
+    net = nn.Sequential(nn.Conv2d(1, 2, (1, 7), padding=(0, 3)), nn.Conv2d(2, 2, 3, stride=2), nn.MaxPool2d(2, ceil_mode=True))
+    geo = features.layer_geometry(net, (1, 15, 15))
+    assert geo["0"].rf_hw == (1, 7) and geo["0"].shape == (2, 15, 15) and geo["0"].rf_text == "1×7"
+    assert geo["1"].rf_hw == (3, 9) and geo["1"].jump_hw == (2, 2) and geo["1"].shape == (2, 7, 7)
+    assert geo["2"].rf_hw == (5, 11) and geo["2"].shape == (2, 4, 4)  # ceil mode: 7 cells → 4
+    with torch.inference_mode():
+        assert net(torch.zeros(1, 1, 15, 15)).shape[1:] == geo["2"].shape
+
+
+def test_attention_ends_the_count_instead_of_guessing():
+    meta = _on_meta(tvm.vit_b_16)
+    rows = features.layer_table(meta, (3, 224, 224))
+    by_name = {r.layer: r for r in rows}
+    assert by_name["conv_proj"].rf == 16 and by_name["conv_proj"].jump == 16
+    assert by_name["encoder.layers.encoder_layer_11.add_1"].field == "unknown"
+    assert by_name["heads.head"].shape == (1000,)
+    assert sum(r.params for r in rows) == sum(p.numel() for p in meta.parameters())
+    frame = figures.layer_table_frame(rows, image_side=224)
+    assert "not followed (see operation)" in set(frame["receptive field"])
+
+
+def test_the_overlay_is_one_image_coloured_like_the_heatmap():
+    shown = np.zeros((8, 8, 3), np.uint8)
+    fmap = np.zeros((2, 2), np.float16)
+    fmap[1, 0] = 4.0  # the bottom-left cell: the top of the sequential scale
+    out = figures.overlay(shown, fmap, opacity=1.0)
+    top = figures.colourise(np.array([[[1.0]]]), signed=False)[0, 0, 0]
+    assert (out[4:, :4] == top).all() and (out[:4] != top).any()
+    fig = figures.enlarged_map(shown, fmap, channel=0, opacity=0.5)
+    assert [t.type for t in fig.data] == ["heatmap", "image"]  # the values are sent once, not twice

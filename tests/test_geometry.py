@@ -5,13 +5,16 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis.strategies import booleans, builds, integers, sampled_from, tuples
 from torch import nn
 
+import explainer.geometry
 from explainer.geometry import arithmetic
 from explainer.geometry import torch_layers
 from explainer.geometry import stacks
-from explainer.geometry.examples import DIGITS, EDGE, EXAMPLES, PATCH, SHARPEN, cell_values
+from explainer.geometry.examples import EXAMPLES, cell_values
+from explainer.worked_examples import DIGITS, EDGE, PATCH, SHARPEN, WORKED_EXAMPLES
 
 
 def _torch_outcome(p: arithmetic.Plan):
@@ -40,18 +43,18 @@ def _forced_shape(p: arithmetic.Plan):
         return tuple(layer(torch.zeros(1, s.in_channels, *s.size)).shape)
 
 
-settings_strategy = st.builds(
+settings_strategy = builds(
     arithmetic.Setting,
-    op=st.sampled_from(list(arithmetic.OPERATIONS)),
-    size=st.tuples(st.integers(1, 12), st.integers(1, 12)),
-    kernel=st.tuples(st.integers(1, 6), st.integers(1, 6)),
-    stride=st.tuples(st.integers(1, 4), st.integers(1, 4)),
-    dilation=st.tuples(st.integers(1, 3), st.integers(1, 3)),
-    padding_mode=st.sampled_from(list(arithmetic.PADDING_MODES)),
-    padding=st.tuples(st.integers(0, 4), st.integers(0, 4)),
-    output_padding=st.tuples(st.integers(0, 2), st.integers(0, 2)),
-    in_channels=st.integers(1, 3),
-    out_channels=st.integers(1, 3),
+    op=sampled_from(list(arithmetic.OPERATIONS)),
+    size=tuples(integers(1, 12), integers(1, 12)),
+    kernel=tuples(integers(1, 6), integers(1, 6)),
+    stride=tuples(integers(1, 4), integers(1, 4)),
+    dilation=tuples(integers(1, 3), integers(1, 3)),
+    padding_mode=sampled_from(list(arithmetic.PADDING_MODES)),
+    padding=tuples(integers(0, 4), integers(0, 4)),
+    output_padding=tuples(integers(0, 2), integers(0, 2)),
+    in_channels=integers(1, 3),
+    out_channels=integers(1, 3),
 )
 
 
@@ -75,8 +78,8 @@ def test_plan_agrees_with_torch(s):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.sampled_from(["maxpool", "avgpool"]), st.integers(1, 16), st.integers(1, 16), st.integers(1, 5),
-       st.integers(1, 5), st.integers(1, 4), st.integers(0, 2), st.booleans())
+@given(sampled_from(["maxpool", "avgpool"]), integers(1, 16), integers(1, 16), integers(1, 5),
+       integers(1, 5), integers(1, 4), integers(0, 2), booleans())
 def test_pooling_sizes_agree_with_torch(op, h, w, kh, kw, stride, pad, dilate):
     """Pooling gets its own search: in the general one most pooling settings are (rightly) refused."""
     s = arithmetic.Setting(op=op, size=(h, w), kernel=(kh, kw), stride=(stride, stride), padding_mode="custom",
@@ -99,7 +102,7 @@ def test_the_nn_line_builds_the_same_layer(s):
 
 
 @settings(max_examples=120, deadline=None)
-@given(settings_strategy, st.integers(0, 2**16))
+@given(settings_strategy, integers(0, 2**16))
 def test_readable_loops_match_torch(s, seed):
     """slide()/scatter(), the cell-by-cell versions the page animates, equal torch's functional ops."""
     s = s.with_(in_channels=1, out_channels=1, output_padding=s.output_padding if s.op == "transposed" else (0, 0))
@@ -141,6 +144,14 @@ def test_lecture_cells_6_and_114():
     same = arithmetic.plan(arithmetic.Setting(size=(5, 5), kernel=(3, 3), padding_mode="same"))
     assert arithmetic.output_cell(same, PATCH, SHARPEN, 0, 0).value == 114
     assert arithmetic.plan(arithmetic.Setting(size=(32, 32), kernel=(5, 5))).out == (28, 28)
+    # the same matrices and numbers the kernel playground writes out
+    assert WORKED_EXAMPLES["edge5"].expected == 6 and WORKED_EXAMPLES["sharpen114"].expected == 114
+    assert "output is 6." in EXAMPLES[0].note and "output is 114." in next(e.note for e in EXAMPLES if e.key == "same")
+
+
+def test_package_names_its_public_api():
+    assert all(hasattr(explainer.geometry, name) for name in explainer.geometry.__all__)
+    assert not [n for n in explainer.geometry.__all__ if n.startswith("_")]
 
 
 def test_lenet_walk_matches_a_real_lenet():

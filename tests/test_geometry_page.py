@@ -68,6 +68,7 @@ def test_bad_settings_show_a_message_not_an_exception(changes, word):
     assert "Not a valid layer" in _texts(at.warning)
 
 
+@pytest.mark.filterwarnings("ignore:Using padding=.same.")  # torch: even kernel, a padded copy
 def test_same_padding_with_stride_and_uneven_same_are_explained():
     at = run_page(PAGE, timeout=60, query={"geo_pad": "same", "geo_s": "2"})
     assert_no_exception(at)

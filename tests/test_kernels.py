@@ -1,13 +1,15 @@
-"""explainer.kernels.presets: the lecture's numbers, conv2d vs loops, preset properties, typed kernels."""
+"""explainer.kernels: the lecture's numbers, conv2d vs loops, preset properties, typed kernels."""
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
+import explainer.kernels
 from explainer.kernels import filtering
 from explainer.kernels import image_matrix
 from explainer.kernels import presets
 from explainer.kernels.presets import KernelError
+from explainer.worked_examples import WORKED_EXAMPLES
 
 
 def _rng_image(h=20, w=24, seed=0):
@@ -18,7 +20,7 @@ def _rng_image(h=20, w=24, seed=0):
 
 @pytest.mark.parametrize("key,expected", [("edge5", 6), ("sharpen114", 114), ("curve6600", 6600)])
 def test_lecture_examples_exact(key, expected):
-    ex = image_matrix.worked_examples()[key]
+    ex = WORKED_EXAMPLES[key]
     terms = image_matrix.multiply_add_terms(ex.image, ex.kernel, ex.row, ex.col, pad=ex.pad)
     assert sum(p * w for p, w in terms) == expected == ex.expected
     # conv2d (through convolve) gives the same number at the same place.
@@ -28,19 +30,19 @@ def test_lecture_examples_exact(key, expected):
 
 
 def test_lecture_output_shapes():
-    ex = image_matrix.worked_examples()
+    ex = WORKED_EXAMPLES
     assert filtering.convolve(ex["edge5"].image, ex["edge5"].kernel, padding="none").shape == (3, 3)   # 5 - 2
     assert filtering.convolve(ex["sharpen114"].image, ex["sharpen114"].kernel, padding="zeros").shape == (5, 5)
 
 
 def test_curve_sum_written_out():
-    ex = image_matrix.worked_examples()["curve6600"]
+    ex = WORKED_EXAMPLES["curve6600"]
     text = image_matrix.format_terms(image_matrix.multiply_add_terms(ex.image, ex.kernel, 0, 0))
     assert text == "(50*30)+(20*30)+(50*30)+(50*30)+(50*30) = 6600"
 
 
 def test_edge_sum_written_out_with_negatives():
-    ex = image_matrix.worked_examples()["edge5"]
+    ex = WORKED_EXAMPLES["edge5"]
     text = image_matrix.format_terms(image_matrix.multiply_add_terms(ex.image, ex.kernel, 0, 0))
     # zero weights (the middle column) are left out of the written sum
     assert text == "(7*1)+(3*(-1))+(4*1)+(3*(-1))+(3*1)+(2*(-1)) = 6"
@@ -124,6 +126,18 @@ def test_shift_moves_by_one_pixel(direction, dy, dx):
     src = img[max(0, -dy):h - max(0, dy), max(0, -dx):w - max(0, dx)]
     dst = out[max(0, dy):h - max(0, -dy), max(0, dx):w - max(0, -dx)]
     np.testing.assert_array_equal(dst, src)
+
+
+def test_shift_description_names_the_side_of_the_one():
+    for direction, side in presets.SHIFT_SIDE.items():
+        k = presets.shift(direction)
+        r, c = np.argwhere(k == 1)[0]
+        where = {(1, 0): "left of", (1, 2): "right of", (0, 1): "above", (2, 1): "below"}[(r, c)]
+        assert where == side
+        assert f"{side} the centre" in presets.describe_shift(direction)
+    assert "lecture" in presets.describe_shift("right")
+    with pytest.raises(KernelError):
+        presets.describe_shift("sideways")
 
 
 def test_detail_and_sharpen():
@@ -237,8 +251,6 @@ def test_parse_kernel_formats():
     assert presets.parse_kernel("1 0 -1").shape == (1, 3)
     big = presets.parse_kernel("\n".join(" ".join(["1"] * 15) for _ in range(15)))
     assert big.shape == (15, 15)
-    k = presets.random_kernel(3, 7)
-    np.testing.assert_allclose(presets.parse_kernel(presets.format_kernel(k)), k)
 
 
 @pytest.mark.parametrize("text,message", [
@@ -267,11 +279,24 @@ def test_explain_position_on_a_photo_patch():
 
 
 def test_curve_filter_matches_the_written_sum_not_the_transcript_typo():
-    ex = image_matrix.worked_examples()["curve6600"]
+    ex = WORKED_EXAMPLES["curve6600"]
     literal = ex.kernel.copy()
     literal[6, 3] = 30                     # the lecture's text also has a 30 here
     assert (ex.image * literal).sum() == 8100
     assert (ex.image * ex.kernel).sum() == 6600 and np.count_nonzero(ex.image * ex.kernel) == 5
+
+
+def test_package_names_its_public_api():
+    for name in explainer.kernels.__all__:
+        assert getattr(explainer.kernels, name) is not None, name
+    assert not [n for n in explainer.kernels.__all__ if n.startswith("_")]
+
+
+def test_worked_examples_are_shared_read_only_data():
+    ex = WORKED_EXAMPLES["sharpen114"]
+    np.testing.assert_array_equal(presets.sharpen_classic(), ex.kernel)
+    with pytest.raises(ValueError):
+        ex.image[0, 0] = 0            # shared by every session: nobody may change it
 
 
 def test_suggested_display_for_typed_kernels():

@@ -78,6 +78,30 @@ def test_colour_padding_and_display_modes(at):
         at.radio(key=key).set_value(value).run()
 
 
+def test_shift_preset_says_its_one_sits_opposite_to_the_move(at):
+    at.selectbox(key="preset").set_value("shift").run()
+    assert_no_exception(at)
+    captions = "\n".join(c.value for c in at.caption)
+    assert "1 **left of the centre**" in captions and "lecture" in captions      # default: shift right
+    at.radio(key="shift").set_value("up").run()
+    assert "1 **below the centre**" in "\n".join(c.value for c in at.caption)
+    at.radio(key="shift").set_value("right").run()
+    at.selectbox(key="preset").set_value("gaussian").run()
+    assert "left of the centre" not in "\n".join(c.value for c in at.caption)
+
+
+def test_settings_survive_a_detour_through_another_preset(at):
+    at.selectbox(key="preset").set_value("sharpen").run()
+    at.slider(key="amount").set_value(3.5).run()
+    at.selectbox(key="preset").set_value("box").run()                  # no amount slider on this one
+    assert at.query_params["amount"] in ("3.5", ["3.5"])               # still in the link
+    at.selectbox(key="preset").set_value("sharpen").run()
+    assert_no_exception(at)
+    assert at.slider(key="amount").value == 3.5
+    at.slider(key="amount").set_value(1.0).run()
+    assert "amount" not in at.query_params                             # back to the default: out of the link
+
+
 def test_random_button_changes_the_kernel(at):
     at.selectbox(key="preset").set_value("random").run()
     seed, before = at.session_state["seed"], _result_url(at)

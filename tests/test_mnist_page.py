@@ -6,6 +6,7 @@ import os
 import pytest
 
 from explainer.mnist.networks import CNN_NAME, MLP_NAME
+from ui import keys
 
 from .conftest import assert_no_exception, run_page, shared_data_or_skip
 
@@ -50,6 +51,9 @@ def test_stand_in_banner_when_mnist_is_absent(data_folder, tmp_path):
     assert "MNIST is not available" in banner and "scikit-learn" in banner
     assert "python -m explainer.prefetch" in banner
     assert not list(tmp_path.iterdir())  # offline: nothing downloaded, nothing created
+    assert not any(b.label.startswith("Download MNIST") for b in at.button)  # offline: no download offered
+    # pooling on (the default): max-pooling keeps the CNN non-linear even without ReLU
+    assert "does not collapse" in at.toggle(key="mn_relu").help
 
 
 def test_settings_come_from_the_url(data_folder, tmp_path):
@@ -62,6 +66,8 @@ def test_settings_come_from_the_url(data_folder, tmp_path):
     assert at.session_state["mn_lr"] == 0.01 and at.session_state["mn_bs"] == 64  # a bad value is ignored
     weights = [m.value for m in at.metric if m.label == "Weights to learn"]
     assert weights == [f"{784 * 32 + 32 + 330:,}", f"{61_706 - 400 * 120 + 9_216 * 120:,}"]
+    assert "collapses the same way" in at.toggle(key="mn_relu").help  # no pooling, no ReLU: one linear map
+    assert at.session_state["mn_epochs"] == 3  # the default run reaches the lecture's 99 % on MNIST
 
 
 def test_a_short_run_finishes_and_shows_the_analysis(data_folder, tmp_path):
@@ -69,12 +75,13 @@ def test_a_short_run_finishes_and_shows_the_analysis(data_folder, tmp_path):
     at = run_page(PAGE, timeout=180, query={"mn_n": "500", "mn_epochs": "1"})
     at.button[0].click().run()  # "Train both networks"
     assert_no_exception(at)
-    job = at.session_state["mnist_job"]
+    job = at.session_state[keys.MNIST_JOB]
     assert job.wait(120), "training did not finish"
     at.run()  # what the polling fragment would do: collect the events, then show the analysis
     at.run()
     assert_no_exception(at)
-    models = at.session_state["mnist_models"]
+    assert any(p.proto.text.endswith("· done") and "Epoch 1/1" in p.proto.text for p in at.get("progress"))
+    models = at.session_state[keys.MNIST_MODELS]
     assert set(models) == {MLP_NAME, CNN_NAME} and not any(m.training for m in models.values())
     assert any(h.value == "What did they learn?" for h in at.header)
     assert [t.label for t in at.tabs][:2] == ["Translation test", "Confusion matrices"]

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from explainer.features import models
-from explainer import weights
+from explainer import config, features, weights
 
 
 @pytest.fixture
@@ -17,20 +16,20 @@ def hub(tmp_path, monkeypatch):
     """An empty torch hub cache of our own, so nothing outside the test is read or written."""
     old = torch.hub.get_dir()
     torch.hub.set_dir(str(tmp_path / "hub"))
-    monkeypatch.setenv(weights.OFFLINE_ENV, "1")
+    monkeypatch.setenv(config.OFFLINE, "1")
     yield tmp_path / "hub"
     torch.hub.set_dir(old)
 
 
 def test_table_lists_the_four_networks_with_their_weights():
-    assert list(models.MODELS) == ["VGG16", "VGG19", "ResNet18", "ResNet50"]
-    for spec in models.MODELS.values():
+    assert list(features.MODELS) == ["VGG16", "VGG19", "ResNet18", "ResNet50"]
+    for spec in features.MODELS.values():
         assert spec.weights.name == "IMAGENET1K_V1"
         assert len(spec.weights.meta["categories"]) == 1000  # known offline, from the enum
 
 
 def test_offline_gives_an_untrained_network_that_says_so(hub):
-    loaded = models.load_model("ResNet18")
+    loaded = features.load_model("ResNet18")
     assert not loaded.pretrained
     assert loaded.status.label == "UNTRAINED (random weights)"
     assert "switched off" in loaded.status.message and "not meaningful" in loaded.status.message
@@ -41,59 +40,59 @@ def test_offline_gives_an_untrained_network_that_says_so(hub):
 
 
 def test_missing_file_without_download_names_the_prefetch_command(hub):
-    loaded = models.resnet18(download_if_missing=False)
+    loaded = features.load_model("ResNet18", download_if_missing=False)
     assert not loaded.pretrained
     assert "python -m explainer.prefetch" in loaded.status.message
 
 
 def test_corrupt_cached_file_is_reported_with_its_path(hub):
-    path = weights.cache_path(models.MODELS["ResNet18"].weights)
+    path = weights.cache_path(features.MODELS["ResNet18"].weights)
     path.parent.mkdir(parents=True)
     path.write_bytes(b"PK\x03\x04 truncated download")
-    loaded = models.load_model("ResNet18")
+    loaded = features.load_model("ResNet18")
     assert not loaded.pretrained
     assert loaded.status.corrupt_path == path
     assert "damaged" in loaded.status.message
 
 
 def test_cached_status_and_prefetch_offline(hub):
-    rows = models.cached_status()
+    rows = features.cached_status()
     assert [r.item for r in rows] == ["VGG16 weights", "VGG19 weights", "ResNet18 weights", "ResNet50 weights"]
     assert not any(r.present for r in rows)
     assert all(str(hub) in str(r.path) for r in rows)
-    results = list(models.prefetch_models())
+    results = list(features.prefetch_models())
     assert [name for name, _, _ in results] == ["VGG16", "VGG19", "ResNet18", "ResNet50"]
     assert all(path is None and "switched off" in err for _, path, err in results)
 
 
 def test_categories_and_normalisation_come_from_the_weights(hub):
-    loaded = models.load_model("ResNet18")
+    loaded = features.load_model("ResNet18")
     assert loaded.categories[281] == "tabby"
-    t = models.MODELS["ResNet18"].weights.transforms()
+    t = features.MODELS["ResNet18"].weights.transforms()
     grey = np.full((50, 80, 3), 128, np.uint8)
-    x, shown = models.prepare_input(grey, loaded, 64)
+    x, shown = features.prepare_input(grey, loaded, 64)
     assert x.shape == (1, 3, 64, 64) and shown.shape == (64, 64, 3)
     expected = (128 / 255 - torch.tensor(t.mean)) / torch.tensor(t.std)
     assert torch.allclose(x[0, :, 10, 10], expected, atol=1e-5)
 
 
 def test_prepare_input_takes_the_centre_square():
-    loaded = models.LoadedModel("VGG16", torch.nn.Identity(), models.MODELS["VGG16"].weights,
-                           weights.WeightsStatus(False, ""), torch.device("cpu"))
+    loaded = features.LoadedModel(name="VGG16", model=torch.nn.Identity(), weights_enum=features.MODELS["VGG16"].weights,
+                                  status=weights.WeightsStatus(pretrained=False, message=""), device=torch.device("cpu"))
     img = np.zeros((40, 120, 3), np.uint8)
     img[:, 40:80] = 255  # the centre 40×40 square is white, the sides black
-    _, shown = models.prepare_input(img, loaded, 32)
+    _, shown = features.prepare_input(img, loaded, 32)
     assert shown.min() >= 250
 
 
 def test_user_weights_go_to_a_copy(hub):
-    shared = models.load_model("ResNet18")
+    shared = features.load_model("ResNet18")
     before = shared.model.fc.weight.clone()
     state = {k: v.clone() for k, v in shared.model.state_dict().items()}
     state["fc.bias"] = torch.full_like(state["fc.bias"], 3.0)
     buf = io.BytesIO()
     torch.save(state, buf)
-    mine = models.with_user_weights(shared, buf.getvalue())
+    mine = features.with_user_weights(shared, buf.getvalue())
     assert mine.model is not shared.model and mine.key != shared.key
     assert torch.all(mine.model.fc.bias == 3.0)
     assert torch.equal(shared.model.fc.weight, before) and not torch.all(shared.model.fc.bias == 3.0)
@@ -101,11 +100,11 @@ def test_user_weights_go_to_a_copy(hub):
 
 
 def test_user_weights_for_another_architecture_are_refused(hub):
-    shared = models.load_model("ResNet18")
+    shared = features.load_model("ResNet18")
     buf = io.BytesIO()
     torch.save({"weight": torch.zeros(3)}, buf)
     with pytest.raises(weights.WeightsUnavailable, match="does not fit ResNet18"):
-        models.with_user_weights(shared, buf.getvalue())
+        features.with_user_weights(shared, buf.getvalue())
 
 
 class _Payload:
@@ -126,10 +125,10 @@ def test_a_state_dict_carrying_code_is_rejected(tmp_path, monkeypatch):
 def test_session_network_is_a_frozen_copy():
     net = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.ReLU(), torch.nn.Flatten(),
                               torch.nn.Linear(4 * 26 * 26, 10)).train()
-    snap = models.session_model("cnn", net)
+    snap = features.session_model("cnn", net)
     assert net.training and snap.model is not net and not snap.model.training
     assert snap.categories == [str(d) for d in range(10)]
-    before = models.fingerprint(net)
+    before = features.fingerprint(net)
     with torch.no_grad():
         net[0].weight.add_(1.0)
-    assert models.fingerprint(net) != before  # the page re-snapshots a net that kept training
+    assert features.fingerprint(net) != before  # the page re-snapshots a net that kept training

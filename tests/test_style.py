@@ -4,14 +4,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from torchvision.models.vgg import cfgs, make_layers
 
-from explainer.style import net as style_net
+from explainer import precision
 from explainer.images import ImageError, load_image
 from explainer.jobs import DONE, STOPPED, JobRunner
-from explainer.style.transfer import (StyleSettings, compute_targets, objective, rgb_to_ycbcr, run_to_end, schedule,
-                             to_tensor, transfer, ycbcr_to_rgb)
-from explainer.style.losses import content_loss, gram_matrix, style_loss, tv_loss
-from explainer.style.net import load_style_net
+from explainer.style import (LOSS_NORMALISATION_NOTE, StyleSettings, compute_targets, content_loss, gram_matrix,
+                             lecture_factors, load_style_net, network_precision, objective, rgb_to_ycbcr,
+                             run_to_end, schedule, style_loss, to_tensor, transfer, tv_loss, ycbcr_to_rgb)
+from explainer.style import net as style_net
 
 TINY = dict(size=48, levels=1, iterations=6, frame_every_s=0.0)
 
@@ -48,6 +49,11 @@ def test_gram_matrix_ignores_where_features_fire():
     shuffled = f.reshape(1, 4, 30)[:, :, perm].reshape(1, 4, 5, 6)
     assert torch.allclose(gram_matrix(f), gram_matrix(shuffled), atol=1e-6)
     assert gram_matrix(torch.randn(2, 3, 7, 9)).shape == (2, 3, 3)
+
+
+def test_gram_matrix_is_the_same_in_either_memory_layout():
+    f = torch.randn(1, 6, 5, 7)
+    assert torch.allclose(gram_matrix(f.contiguous(memory_format=torch.channels_last)), gram_matrix(f), atol=1e-6)
 
 
 def test_content_loss_by_hand():
@@ -88,6 +94,24 @@ def test_objective_is_the_weighted_sum(net):
     assert same["content"].item() == 0
 
 
+def test_losses_relate_to_the_lectures_sums_as_the_footnote_says(net):
+    """Ours = factor x the lecture's 1/2 sum (F-P)^2, and 1/2 sum (G-A)^2 with G = F F^T unnormalised."""
+    a, b = torch.rand(1, 3, 64, 48), torch.rand(1, 3, 64, 48)
+    fa, fb = net.extract(a, ["conv2_1", "conv4_2"]), net.extract(b, ["conv2_1", "conv4_2"])
+    factors = lecture_factors(64, 48)
+    c, m = 128, 32 * 24                                   # conv2_1: 128 maps of 32 x 24 after one pooling
+    assert factors["style/conv2_1"] == pytest.approx(2 / (c ** 4 * m ** 2))
+    lecture_content = 0.5 * ((fa["conv4_2"] - fb["conv4_2"]) ** 2).sum()
+    ours_content = content_loss(fa["conv4_2"], fb["conv4_2"])
+    assert ours_content.item() == pytest.approx(factors["content/conv4_2"] * lecture_content.item(), rel=1e-4)
+    flat_a, flat_b = (f["conv2_1"].reshape(c, m).double() for f in (fa, fb))
+    lecture_style = 0.5 * ((flat_a @ flat_a.T - flat_b @ flat_b.T) ** 2).sum()  # G = F F^T, no division
+    _, per_layer = style_loss({"conv2_1": gram_matrix(fa["conv2_1"])}, {"conv2_1": gram_matrix(fb["conv2_1"])},
+                              {"conv2_1": 1.0})
+    assert per_layer["conv2_1"].item() == pytest.approx(factors["style/conv2_1"] * lecture_style.item(), rel=1e-3)
+    assert "G = FF^\\top" in LOSS_NORMALISATION_NOTE and "(F_{ij}-P_{ij})^2" in LOSS_NORMALISATION_NOTE
+
+
 def test_ycbcr_round_trip_and_grey_has_no_chroma():
     rgb = torch.rand(1, 3, 5, 7)
     assert torch.allclose(ycbcr_to_rgb(rgb_to_ycbcr(rgb)), rgb, atol=1e-5)
@@ -113,7 +137,7 @@ def test_net_is_frozen_and_stops_after_last_layer(net):
 def test_pretrained_file_is_loaded_once_then_a_features_only_copy(tmp_path, monkeypatch):
     """A (fake) cached torchvision checkpoint: loaded via weights.py, then the small copy is used."""
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
-    full = style_net._untrained_features(whole=True)  # all 16 convolutions, like the real file
+    full = make_layers(cfgs["E"])  # all 16 convolutions, like the real file
     with torch.no_grad():
         full[0].weight.fill_(0.25)
     path = style_net.cache_path(style_net.WEIGHTS)
@@ -127,6 +151,91 @@ def test_pretrained_file_is_loaded_once_then_a_features_only_copy(tmp_path, monk
     path.unlink()  # from now on only the features-only copy exists
     second = load_style_net(device=torch.device("cpu"), download_if_missing=False)
     assert second.pretrained and torch.equal(second.features[28].weight, first.features[28].weight)
+
+
+# --------------------------------------------------------------------------------------
+# The network's precision: chosen by measurement, never the slower one
+
+class _FakeClock:
+    """A timer that advances only when a fake pass 'runs', by that precision's cost this round."""
+
+    def __init__(self, costs: dict[str, list[float]]):
+        self.now, self.costs, self.calls = 0.0, costs, {"float32": 0, "bfloat16": 0}
+
+    def __call__(self) -> float:
+        return self.now
+
+    def run_pass(self, dtype) -> None:
+        name = "bfloat16" if dtype == torch.bfloat16 else "float32"
+        self.now += self.costs[name][self.calls[name] % len(self.costs[name])]
+        self.calls[name] += 1
+
+
+@pytest.mark.parametrize("fp32, bf16", [(1.0, 2.8), (1.0, 1.0), (1.0, 0.95), (1.0, 0.5), (3.4, 9.6), (0.2, 0.1)])
+def test_the_chooser_never_picks_the_precision_that_measured_slower(fp32, bf16):
+    clock = _FakeClock({"float32": [fp32], "bfloat16": [bf16]})
+    choice = precision.measure_choice(torch.device("cpu"), clock.run_pass, timer=clock, bf16_flags=("avx512_bf16",))
+    other = "bfloat16"
+    assert choice.seconds == pytest.approx({"float32": fp32, "bfloat16": bf16})
+    if choice.name == "bfloat16":  # kept only when clearly faster
+        assert choice.seconds["bfloat16"] * precision.CLEARLY_FASTER <= choice.seconds["float32"]
+    else:  # float32 (full precision) unless bfloat16 won by more than timing noise
+        assert choice.seconds["float32"] <= choice.seconds[other] * precision.CLEARLY_FASTER
+    assert choice.name in choice.reason and (choice.autocast is torch.bfloat16) == (choice.name == "bfloat16")
+
+
+@pytest.mark.parametrize("seconds, expected", [({"float32": 1.0, "bfloat16": float("nan")}, "float32"),
+                                               ({"float32": 1.0, "bfloat16": float("inf")}, "float32"),
+                                               ({"float32": 1.0}, "float32"),
+                                               ({"float32": float("inf"), "bfloat16": 2.0}, "bfloat16")])
+def test_a_failed_or_missing_timing_counts_as_slow(seconds, expected):
+    assert precision.pick_faster(seconds) == expected
+
+
+def test_a_precision_that_fails_is_never_chosen():
+    def run_pass(dtype):
+        if dtype == torch.bfloat16:
+            raise RuntimeError("no bfloat16 kernel here")
+    choice = precision.measure_choice(torch.device("cpu"), run_pass, bf16_flags=("avx512_bf16",))
+    assert choice.name == "float32" and "failed" in choice.reason
+
+
+def test_the_chooser_times_interleaved_rounds_and_keeps_each_fastest():
+    # a burst of other work slows one float32 round and one bfloat16 round; the minima still decide
+    clock = _FakeClock({"float32": [9.0, 1.0, 7.0, 1.1], "bfloat16": [9.0, 3.0, 2.8, 8.0]})
+    choice = precision.measure_choice(torch.device("cpu"), clock.run_pass, timer=clock, bf16_flags=("amx_bf16",))
+    assert clock.calls == {"float32": 4, "bfloat16": 4}      # one warm-up + ROUNDS each
+    assert choice.seconds == pytest.approx({"float32": 1.0, "bfloat16": 2.8}) and choice.name == "float32"
+    assert "slower" in choice.reason
+
+
+def test_a_cpu_without_native_bfloat16_gets_float32_without_timing():
+    clock = _FakeClock({"float32": [1.0], "bfloat16": [0.1]})
+    choice = precision.measure_choice(torch.device("cpu"), clock.run_pass, timer=clock, bf16_flags=())
+    assert choice.name == "float32" and clock.calls == {"float32": 0, "bfloat16": 0}
+    assert "no native bfloat16" in choice.reason
+
+
+def test_the_choice_is_made_once_per_process_and_shown(net):
+    precision.forget_choices()
+    try:
+        assert "float32" in precision.describe_precision(torch.device("cpu"))  # nothing measured yet
+        first = network_precision(net)
+        second = network_precision(net)
+        assert first is second and first.name in ("float32", "bfloat16")
+        assert first.reason in precision.describe_precision(torch.device("cpu"))
+        assert network_precision(net, "float32").autocast is None
+        assert network_precision(net, "bfloat16").autocast is torch.bfloat16
+        with pytest.raises(ValueError, match="precision"):
+            StyleSettings(precision="half")
+    finally:
+        precision.forget_choices()
+
+
+def test_bfloat16_passes_still_lower_the_loss(net):
+    s = StyleSettings(**TINY, precision="bfloat16")
+    events, result = _events_and_result(transfer(net, _photo(48, 48), _photo(48, 48, 2), s))
+    assert result.losses["total"] < 0.5 * events[0].losses["total"]
 
 
 # --------------------------------------------------------------------------------------

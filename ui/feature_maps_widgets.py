@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from typing import Callable
 
@@ -10,10 +9,10 @@ import numpy as np
 import streamlit as st
 import torch
 
-from explainer.features import models
-from explainer import weights
+from explainer import config, features, weights
 from explainer.mnist.datasets import load_digits
 
+from . import keys
 from .sidebar import presentation
 from .url_state import UrlState
 
@@ -23,7 +22,7 @@ PREFETCH_HINT = ("To get them: on a machine with internet access run `python -m 
                  "into `{folder}`, then reload.")
 
 
-def weights_notice(loaded: models.LoadedModel, *, on_downloaded: Callable[[], None]) -> None:
+def weights_notice(loaded: features.LoadedModel, *, on_downloaded: Callable[[], None]) -> None:
     """Say plainly which weights are in use; offer a download or a re-download when they are missing."""
     status = loaded.status
     if status.pretrained:
@@ -34,7 +33,7 @@ def weights_notice(loaded: models.LoadedModel, *, on_downloaded: Callable[[], No
         return
     enum_value = loaded.weights_enum
     folder = weights.cache_path(enum_value).parent
-    offline = os.environ.get(weights.OFFLINE_ENV) == "1"
+    offline = config.offline()
     if status.corrupt_path is not None:
         st.error(f"**UNTRAINED — random weights.** The cached file `{status.corrupt_path}` is damaged "
                  "(truncated or not a weights file), so the network runs with random weights.",
@@ -74,7 +73,7 @@ def _download(enum_value, *, force: bool, on_downloaded: Callable[[], None]) -> 
     st.rerun()
 
 
-def user_weights(loaded: models.LoadedModel) -> models.LoadedModel:
+def user_weights(loaded: features.LoadedModel) -> features.LoadedModel:
     """An upload box for a state_dict; returns a private copy carrying it, or ``loaded``."""
     st.caption(f"A `.pth` state_dict for {loaded.name} (e.g. your fine-tuned copy). It is read with "
                "`torch.load(weights_only=True)`, so a file cannot run code, and is applied to a private "
@@ -84,24 +83,24 @@ def user_weights(loaded: models.LoadedModel) -> models.LoadedModel:
         return loaded
     data = up.getvalue()
     digest = hashlib.sha256(data).hexdigest()[:16]
-    cached = st.session_state.get("fm_user_model")
+    cached = st.session_state.get(keys.FM_USER_MODEL)
     if cached and cached[0] == (loaded.name, digest):
         return cached[1]
     try:
-        copy = models.with_user_weights(loaded, data)
+        copy = features.with_user_weights(loaded, data)
     except weights.WeightsUnavailable as err:
         st.error(f"Could not use “{up.name}”: {err} Showing the shared network instead.")
         return loaded
-    st.session_state["fm_user_model"] = ((loaded.name, digest), copy)
+    st.session_state[keys.FM_USER_MODEL] = ((loaded.name, digest), copy)
     return copy
 
 
-def session_network(name: str, module: torch.nn.Module) -> models.LoadedModel:
+def session_network(name: str, module: torch.nn.Module) -> features.LoadedModel:
     """A frozen copy of a network from the MNIST page, refreshed when its weights change."""
-    snaps = st.session_state.setdefault("fm_mnist_snapshots", {})
-    mark = models.fingerprint(module)
+    snaps = st.session_state.setdefault(keys.FM_MNIST_SNAPSHOTS, {})
+    mark = features.fingerprint(module)
     if name not in snaps or snaps[name][0] != mark:
-        snaps[name] = (mark, models.session_model(name, module))
+        snaps[name] = (mark, features.session_model(name, module))
     return snaps[name][1]
 
 
@@ -126,5 +125,5 @@ def digit_input(url: UrlState) -> Digit:
     i = st.session_state[k]
     img = data.test_images[i].numpy()
     st.caption(f"Label: {int(data.test_labels[i])}. " + (data.note if not data.is_mnist else ""))
-    return Digit(f"{data.name}:{i}", models.prepare_digit(img, data.mean, data.std),
-                 np.repeat(img[..., None], 3, axis=2))
+    return Digit(key=f"{data.name}:{i}", x=features.prepare_digit(img, data.mean, data.std),
+                 shown=np.repeat(img[..., None], 3, axis=2))

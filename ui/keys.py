@@ -4,16 +4,21 @@ Widget keys are the URL keys each page binds (see ``ui.url_state``); these hold 
 session's own objects: its jobs, its trained networks, its uploads.
 """
 PRESENT = "present"                       # presentation mode (also a URL key)
+URL_BOUND = "url_bound_keys"              # every key a UrlState has bound in this session
+TOUR_NOTE = "tour_note"                   # a message for the next page (bad tour link, missing page)
 
-MNIST_JOB = "mnist_job"                   # the running/finished training job
-MNIST_LOG = "mnist_log"                   # TrainingLog the live charts read
+# A ui.job_panel.JobPanel keeps its job under its key, plus "<key>_context" and "<key>_shown".
+MNIST_JOB = "mnist_job"                   # the training job (context: the TrainingLog its charts read)
 MNIST_MODELS = "mnist_models"             # {name: trained nn.Module}: this session's networks
 MNIST_MODELS_LOG = "mnist_models_log"     # the log of the run that made MNIST_MODELS
-MNIST_SHOWN_JOB = "mnist_shown_job"
+MNIST_MODELS_JOB = "mnist_models_job"     # id of that run's job (a cache key for the analysis)
 MNIST_DOWNLOAD = "mnist_download"         # MNIST download job
-MNIST_DOWNLOAD_ERROR = "mnist_download_error"
 
-STYLE_JOB = "style_job"
+STYLE_JOB = "sty_job"                     # the style-transfer job (context: settings and pictures it ran with)
 
 FM_USER_MODEL = "fm_user_model"           # ((model name, sha of upload), LoadedModel copy)
-FM_LAST_LAYER = "fm_last_layer"
+FM_LAST_LAYER = "fm_last_layer"           # (network, layer) last shown: a new layer opens on its strongest map
+FM_MNIST_SNAPSHOTS = "fm_mnist_snapshots" # {name: (fingerprint, LoadedModel)}: frozen copies of MNIST-page nets
+
+ARCH_SHORTCUT_JOB = "arch_shortcut_job"   # plain vs residual stacks (context: settings, RaceLog)
+ARCH_RELU_JOB = "arch_relu_job"           # LeNet-5 with tanh vs ReLU (context: settings, RaceLog)

@@ -1,20 +1,23 @@
-"""Pieces of the style-transfer page: settings table, job start/stop, live panel, Gram section."""
+"""Pieces of the style-transfer page: its settings, the painting panel (polled live), the Gram section."""
 from __future__ import annotations
 
+import dataclasses
 import io
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
 from PIL import Image
 
-from explainer.style import figures
 from explainer.device import best_device
-from explainer.jobs import FAILED, STOPPED, default_runner
-from explainer.style.transfer import GramView, StyleEvent, StyleSettings, gram_view, schedule, transfer  # noqa: F401
+from explainer.style import figures
 from explainer.style.net import CONTENT_LAYER, LAYERS, STYLE_LAYERS, StyleNet, load_style_net
+from explainer.style.transfer import GramView, StyleEvent, StyleSettings, gram_view, schedule, transfer
 
-JOB, META, SHOWN = "sty_job", "sty_job_meta", "sty_final_shown"
-POLL_S = 0.7
+from . import keys
+from .job_panel import JobPanel, ProgressLine, duration
+from .url_state import UrlState
+
 CONTENT_WEIGHTS = [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0]
 STYLE_WEIGHTS = [1e3, 3e3, 1e4, 3e4, 1e5, 3e5, 1e6, 3e6, 1e7, 3e7, 1e8, 3e8, 1e9]
 TV_WEIGHTS = [0.0, 0.1, 1.0, 10.0, 100.0, 1000.0]
@@ -25,24 +28,70 @@ INITS = {"content": "content image", "noise": "noise", "style": "style image"}
 OPTIMIZERS = {"lbfgs": "L-BFGS", "adam": "Adam"}
 PLOT_CONFIG = {"displaylogo": False}
 
-#: (url key, default, UrlState.bind extras): the page's settings, all restorable from a link.
-SETTINGS = [
-    ("cw", 1.0, dict(choices=CONTENT_WEIGHTS)),
-    ("sw", 1e6, dict(choices=STYLE_WEIGHTS)),
-    ("tv", 0.0, dict(choices=TV_WEIGHTS)),
-    ("size", 256, dict(choices=SIZES)),
-    ("iters", 90, dict(choices=ITERATIONS)),
-    ("layers", list(STYLE_LAYERS), dict(choices=STYLE_LAYERS)),
-    *[(f"w_{name}", 1.0, dict(choices=LAYER_WEIGHTS)) for name in STYLE_LAYERS],
-    ("clayer", CONTENT_LAYER, dict(choices=LAYERS)),
-    ("init", "content", dict(choices=list(INITS))),
-    ("opt", "lbfgs", dict(choices=list(OPTIMIZERS))),
-    ("keep", False, {}),
-    ("levels", 3, dict(lo=1, hi=3)),
-    ("sscale", 1.0, dict(lo=0.5, hi=2.0)),
-    ("gram_layer", "conv1_1", dict(choices=STYLE_LAYERS)),
-    ("gram_k", 24, dict(lo=8, hi=64)),
-]
+PAINTING = JobPanel(keys.STYLE_JOB, what="painting", poll_s=0.7)
+
+
+# ---------------------------------------------------------------- settings
+@dataclass(frozen=True)
+class StylePageSettings:
+    """Every control of the page but the two pictures; each field is in the URL under ``KEY[field]``."""
+
+    content_weight: float = 1.0          # α
+    style_weight: float = 1e6            # β
+    tv_weight: float = 0.0               # γ, smoothness
+    size: int = 256                      # long side of the output, px
+    iterations: int = 90                 # loss evaluations at full size
+    layers: tuple[str, ...] = STYLE_LAYERS  # whose Gram matrices count
+    weight_conv1_1: float = 1.0          # weight of conv1_1's Gram term
+    weight_conv2_1: float = 1.0          # weight of conv2_1's Gram term
+    weight_conv3_1: float = 1.0          # weight of conv3_1's Gram term
+    weight_conv4_1: float = 1.0          # weight of conv4_1's Gram term
+    weight_conv5_1: float = 1.0          # weight of conv5_1's Gram term
+    content_layer: str = CONTENT_LAYER   # where the content is compared
+    init: str = "content"                # start picture: content | noise | style
+    optimizer: str = "lbfgs"             # lbfgs | adam
+    keep_colors: bool = False            # luminance-only transfer
+    levels: int = 3                      # coarse-to-fine levels
+    style_scale: float = 1.0             # painting's size relative to the output
+    gram_layer: str = "conv1_1"          # the Gram section's layer
+    gram_channels: int = 24              # channels the Gram section shows
+
+    @classmethod
+    def from_url(cls, url: UrlState) -> StylePageSettings:
+        """Bind every field to its URL key (seeding the session once) and read them."""
+        for f in dataclasses.fields(cls):
+            default = list(f.default) if isinstance(f.default, tuple) else f.default  # st.pills keeps a list
+            url.bind(KEY[f.name], default, **BOUNDS.get(f.name, {}))
+        values = {f.name: st.session_state[KEY[f.name]] for f in dataclasses.fields(cls)}
+        return cls(**{**values, "layers": tuple(values["layers"])})
+
+    def layer_weight(self, layer: str) -> float:
+        return getattr(self, f"weight_{layer}")
+
+    def transfer_settings(self) -> StyleSettings:
+        """What ``transfer`` needs; ValueError when they make no picture (e.g. no layer, α = 0)."""
+        return StyleSettings(
+            size=self.size, iterations=self.iterations, coarse_iterations=self.iterations * 2 // 3,
+            levels=self.levels, content_weight=self.content_weight, style_weight=self.style_weight,
+            tv_weight=self.tv_weight, content_layer=self.content_layer,
+            style_layers={name: self.layer_weight(name) for name in STYLE_LAYERS if name in self.layers},
+            init=self.init, optimizer=self.optimizer, keep_colors=self.keep_colors, style_scale=self.style_scale)
+
+
+#: field -> URL key (the short keys old links use).
+KEY = {"content_weight": "sty_cw", "style_weight": "sty_sw", "tv_weight": "sty_tv", "size": "sty_size",
+       "iterations": "sty_iters", "layers": "sty_layers", **{f"weight_{n}": f"sty_w_{n}" for n in STYLE_LAYERS},
+       "content_layer": "sty_clayer", "init": "sty_init", "optimizer": "sty_opt", "keep_colors": "sty_keep",
+       "levels": "sty_levels", "style_scale": "sty_sscale", "gram_layer": "sty_gram_layer",
+       "gram_channels": "sty_gram_k"}
+#: field -> what a link may set it to (anything else falls back to the default).
+BOUNDS = {"content_weight": {"choices": CONTENT_WEIGHTS}, "style_weight": {"choices": STYLE_WEIGHTS},
+          "tv_weight": {"choices": TV_WEIGHTS}, "size": {"choices": SIZES}, "iterations": {"choices": ITERATIONS},
+          "layers": {"choices": STYLE_LAYERS}, **{f"weight_{n}": {"choices": LAYER_WEIGHTS} for n in STYLE_LAYERS},
+          "content_layer": {"choices": LAYERS}, "init": {"choices": list(INITS)},
+          "optimizer": {"choices": list(OPTIMIZERS)}, "levels": {"lo": 1, "hi": 3},
+          "style_scale": {"lo": 0.5, "hi": 2.0}, "gram_layer": {"choices": STYLE_LAYERS},
+          "gram_channels": {"lo": 8, "hi": 64}}
 
 
 def sci(v: float) -> str:
@@ -61,27 +110,36 @@ def style_net() -> StyleNet:
     return load_style_net()
 
 
-def settings_from_state(k: dict[str, str]) -> StyleSettings:
-    s = st.session_state
-    iters = s[k["iters"]]
-    return StyleSettings(
-        size=s[k["size"]], iterations=iters, coarse_iterations=iters * 2 // 3, levels=s[k["levels"]],
-        content_weight=s[k["cw"]], style_weight=s[k["sw"]], tv_weight=s[k["tv"]],
-        content_layer=s[k["clayer"]],
-        style_layers={name: s[k[f"w_{name}"]] for name in STYLE_LAYERS if name in s[k["layers"]]},
-        init=s[k["init"]], optimizer=s[k["opt"]], keep_colors=s[k["keep"]], style_scale=s[k["sscale"]])
+def schedule_caption(settings: StyleSettings, label: str) -> str:
+    plan = schedule(settings)
+    return (f"VGG19 {label} · levels {' → '.join(str(side) for side, _ in plan)} px · "
+            f"{sum(n for _, n in plan)} evaluations · one run at a time per two CPU cores.")
 
 
-# ---------------------------------------------------------------- the job
-def start_job(net: StyleNet, content, style, settings: StyleSettings) -> None:
-    """Queue a transfer on the shared runner (one heavy job per CPU pair) and remember it."""
-    old = st.session_state.get(JOB)
-    if old is not None and not old.is_finished:
-        old.cancel()
+# ---------------------------------------------------------------- the painting job
+def paint_button(where, net: StyleNet, content, style, settings: StyleSettings) -> None:
+    """Paint (or Restart): queue a transfer of these pictures with these settings."""
     content_rgb, style_rgb = content.rgb, style.rgb
-    job = default_runner().submit("style transfer", lambda: transfer(net, content_rgb, style_rgb, settings))
-    st.session_state[JOB] = job
-    st.session_state[META] = {"settings": settings, "content": content, "style": style}
+    PAINTING.start_button("Paint", lambda: transfer(net, content_rgb, style_rgb, settings), context=settings,
+                          restart_label="Restart", where=where, icon=":material/brush:", width="stretch")
+
+
+def painting_panel(fs: int, present: bool, label: str) -> None:
+    """Progress, Stop, the picture as it forms, loss curves and their numbers (polled while unfinished)."""
+    PAINTING.show(_painting_progress, lambda job, settings: _live_view(job, settings, fs, present, label),
+                  starting="Starting: computing the style and content targets…",
+                  idle="Choose a content photo and a style picture, then press **Paint**. "
+                       "The picture forms live here, with its loss curves beside it.")
+
+
+def _painting_progress(job, settings: StyleSettings) -> ProgressLine | None:
+    latest: StyleEvent | None = job.latest
+    if latest is None:
+        return None
+    h, w = latest.shape
+    return ProgressLine(fraction=latest.iteration / latest.total_iterations, eta_s=latest.eta_s,
+                        text=f"**Evaluation {latest.iteration} / {latest.total_iterations}** · level "
+                             f"{latest.level + 1} ({w}×{h} px) · {duration(latest.elapsed_s)}")
 
 
 def newest_frame(events: list[StyleEvent]) -> StyleEvent | None:
@@ -93,12 +151,12 @@ def newest_frame(events: list[StyleEvent]) -> StyleEvent | None:
 
 def output_image(fallback: np.ndarray) -> np.ndarray:
     """The newest painted frame, else ``fallback`` (what a run would start from)."""
-    job = st.session_state.get(JOB)
+    job = PAINTING.job
     if job is not None:
         if job.result is not None:
             return job.result.image
         frame = newest_frame(job.events)
-        if frame is not None and frame.image is not None:
+        if frame is not None:
             return frame.image
     return fallback
 
@@ -109,78 +167,39 @@ def _png(rgb: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def _fmt_s(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
-
-
-def live_panel(fs: int, present: bool, label: str) -> None:
-    """The image as it forms, progress, Stop, download, loss curves and their numbers (polled)."""
-    job, meta = st.session_state.get(JOB), st.session_state.get(META)
-    if job is None:
-        st.info("Choose a content photo and a style picture, then press **Paint**. "
-                "The picture forms live here, with its loss curves beside it.")
-        return
-    job.touch()  # the page is still watching
-    events, settings = job.events, meta["settings"]
+def _live_view(job, settings: StyleSettings, fs: int, present: bool, label: str) -> None:
+    events = job.events
     left, right = st.columns([1.1, 1], gap="large")
-    with left:
-        frame = newest_frame(events)
-        image = job.result.image if job.result is not None else (frame.image if frame else None)
-        if image is not None:
-            st.image(image, caption=f"Output — {label}" + (" (forming…)" if not job.is_finished else ""),
-                     width="stretch")
-        latest = events[-1] if events else None
-        if job.state == "queued":
-            st.warning(f"Waiting for a free CPU pair: position {job.queue_position()} in the queue "
-                       "(one style transfer at a time per two cores).", icon=":material/hourglass_top:")
-        elif latest is None and not job.is_finished:
-            st.progress(0.0, text="Starting: computing the style and content targets…")
-        elif latest is not None:
-            h, w = latest.shape
-            status = {"running": f"ETA {_fmt_s(latest.eta_s)}", "done": "done", "stopped": "stopped",
-                      "failed": "failed"}[job.state]
-            st.progress(latest.iteration / latest.total_iterations,
-                        text=f"**Evaluation {latest.iteration} / {latest.total_iterations}** · level "
-                             f"{latest.level + 1} ({w}×{h} px) · {_fmt_s(latest.elapsed_s)} · {status}")
-        if job.state == FAILED:
-            st.error(f"The transfer failed: {job.error}")
-        elif job.state == STOPPED and job.error:
-            st.warning(f"The transfer was {job.error}.")
-        b1, b2 = st.columns(2)
-        if not job.is_finished and b1.button("Stop", icon=":material/stop:", width="stretch"):
-            job.cancel()
-            job.wait(5)
-            st.session_state[SHOWN] = job.id
-            st.rerun()
-        if image is not None:
-            b2.download_button("Download PNG", _png(image), file_name="convscope-style.png", mime="image/png",
-                               icon=":material/download:", on_click="ignore", width="stretch")
-    with right:
-        if events:
+    image = job.result.image if job.result is not None else getattr(newest_frame(events), "image", None)
+    if image is not None:
+        left.image(image, caption=f"Output — {label}" + (" (forming…)" if not job.is_finished else ""),
+                   width="stretch")
+        left.download_button("Download PNG", _png(image), file_name="convscope-style.png", mime="image/png",
+                             icon=":material/download:", on_click="ignore", width="stretch")
+    if events:
+        with right:
             st.plotly_chart(figures.loss_curves(events, settings, font_size=fs, height=460 if present else 380),
                             width="stretch", config=PLOT_CONFIG)
             explain_numbers(events[-1].losses if job.result is None else job.result.losses, settings, present)
-    if job.is_finished and st.session_state.get(SHOWN) != job.id:
-        st.session_state[SHOWN] = job.id
-        st.rerun()  # whole page: stop polling, refresh the Gram section with the final image
 
 
 def explain_numbers(losses: dict[str, float], s: StyleSettings, present: bool) -> None:
     """Content loss, style loss and their weights, in words, with the current numbers."""
     w = figures.weighted_terms(losses, s)
     st.markdown(
-        f"**<span style='color:{figures.COLOURS['content']}'>Content loss</span>** — at `{s.content_layer}`, the output's "
-        f"feature maps are compared with the content photo's, activation by activation: mean squared difference "
-        f"**{losses['content']:.3g}**, × α = {sci(s.content_weight)} → **{w['content']:.3g}**.  \n"
-        f"**<span style='color:{figures.COLOURS['style']}'>Style loss</span>** — at each style layer, the Gram matrix "
-        f"(how strongly every pair of feature maps fires *together*, wherever in the picture) is compared with "
-        f"the painting's: weighted sum of mean squared differences **{losses['style']:.3g}**, "
+        f"**<span style='color:{figures.COLOURS['content']}'>Content loss</span>** — at `{s.content_layer}`, the "
+        f"output's feature maps are compared with the content photo's, activation by activation: mean squared "
+        f"difference **{losses['content']:.3g}**, × α = {sci(s.content_weight)} → **{w['content']:.3g}**.  \n"
+        f"**<span style='color:{figures.COLOURS['style']}'>Style loss</span>** — at each style layer, the Gram "
+        f"matrix (how strongly every pair of feature maps fires *together*, wherever in the picture) is compared "
+        f"with the painting's: weighted sum of mean squared differences **{losses['style']:.3g}**, "
         f"× β = {sci(s.style_weight)} → **{w['style']:.3g}**."
         + (f"  \n**TV loss** (smoothness) {losses['tv']:.3g} × γ = {sci(s.tv_weight)} → {w['tv']:.3g}."
            if s.tv_weight else "")
         + f"  \n**Total** = **{losses['total']:.3g}**. "
         f"Style/content ratio β/α = {sci(s.style_weight / s.content_weight)}: "
-        "raise it for more painting, lower it for more photo.", unsafe_allow_html=True)
+        "raise it for more painting, lower it for more photo. (How these means relate to the lecture's "
+        "½Σ sums: see the footnote under the Gram matrices.)", unsafe_allow_html=True)
     if not present:
         rows = {name: losses.get(f"style/{name}") for name in s.active_style_layers}
         st.caption("Style term per layer (mean squared Gram difference, before its layer weight): " + " · ".join(
@@ -195,16 +214,15 @@ def _gram_view(style_key: str, _style_rgb: np.ndarray, output_rgb: np.ndarray, l
     return gram_view(style_net(), _style_rgb, output_rgb, layer, style_scale=style_scale, channels=k)
 
 
-def gram_section(k: dict[str, str], style, output: np.ndarray, fs: int, present: bool) -> None:
+def gram_section(page: StylePageSettings, style, output: np.ndarray, fs: int, present: bool) -> None:
     st.header("Inside the style loss: Gram matrices")
     c1, c2 = st.columns([1, 3])
-    c1.selectbox("Layer", STYLE_LAYERS, key=k["gram_layer"])
+    c1.selectbox("Layer", STYLE_LAYERS, key=KEY["gram_layer"])
     if not present:
-        c1.slider("Channels shown", 8, 64, step=8, key=k["gram_k"],
+        c1.slider("Channels shown", 8, 64, step=8, key=KEY["gram_channels"],
                   help="The most active channels of the style image at this layer, strongest first.")
-    layer = st.session_state[k["gram_layer"]]
-    view = _gram_view(style.key, style.rgb, output, layer, st.session_state[k["sscale"]],
-                      st.session_state[k["gram_k"]])
+    layer = page.gram_layer
+    view = _gram_view(style.key, style.rgb, output, layer, page.style_scale, page.gram_channels)
     h, w = view.map_shape
     c1.markdown(
         f"`{layer}` has **C = {view.n_channels}** feature maps; on the output each is {w}×{h}. Flatten each "
@@ -215,10 +233,34 @@ def gram_section(k: dict[str, str], style, output: np.ndarray, fs: int, present:
     c1.markdown(f"This layer's style term: mean of (G − A)² over all {view.n_channels}² entries = "
                 f"**{view.layer_loss:.3g}**. The painting forms as the right matrix comes to look like the left.")
     c2.plotly_chart(figures.gram_heatmaps(view.style_gram, view.output_gram, view.channels, layer=layer,
-                                     font_size=fs, height=520 if present else 440),
+                                          font_size=fs, height=520 if present else 440),
                     width="stretch", config=PLOT_CONFIG)
-    c2.plotly_chart(figures.feature_map_grid(view.style_maps, view.output_maps, view.channels[:len(view.style_maps)],
-                                        font_size=fs, height=380 if present else 320),
+    c2.plotly_chart(figures.feature_map_grid(view.style_maps, view.output_maps,
+                                             view.channels[:len(view.style_maps)],
+                                             font_size=fs, height=380 if present else 320),
                     width="stretch", config=PLOT_CONFIG)
     c2.caption("Top: the style image's feature maps for the channels with the largest G[i, i]; bottom: the same "
                "channels on the output. Their products, summed over all positions, are the Gram entries above.")
+    lecture_footnote(view, page, output.shape[:2])
+
+
+def lecture_footnote(view: GramView, page: StylePageSettings, output_hw: tuple[int, int]) -> None:
+    """How the page's normalised losses relate to the lecture's ½Σ(F−P)² and G = FFᵀ, with this layer's numbers."""
+    c, (h, w) = view.n_channels, view.map_shape
+    chw = c * h * w
+    # The content layer's size: VGG19 block b has 64·2^(b-1) maps (at most 512) after b-1 halvings.
+    block = int(page.content_layer[4])
+    cc, ch, cw = min(512, 64 * 2 ** (block - 1)), output_hw[0] // 2 ** (block - 1), output_hw[1] // 2 ** (block - 1)
+    st.caption(
+        f"**Footnote: these numbers and the lecture's formulas.** The lecture writes G = F Fᵀ (a plain sum over "
+        f"the H·W positions), L_style = ½ Σ (G − A)² and L_content = ½ Σ (F − P)². This page divides, so that "
+        f"the numbers do not depend on the picture's size: G by C·H·W, and each loss is a *mean* of squared "
+        f"differences instead of half their sum (the painting's A is divided by its own C·H·W, so a painting of "
+        f"another size still compares fairly). For `{view.layer}` here C·H·W = {c}·{h}·{w} = {chw:,}, so the "
+        f"lecture's ½ Σ (G − A)² = ½ · C² · (C·H·W)² × this page's term = {sci(0.5 * c * c * chw * chw)} × it, "
+        f"and β = {sci(page.style_weight)} here weighs this layer like β = 2β / (C²·(C·H·W)²) = "
+        f"{sci(2 * page.style_weight / (c * c * chw * chw))} would in the lecture's units. For the content "
+        f"term at `{page.content_layer}` ({cc} maps of {cw}×{ch}), ½ Σ (F − P)² = ½·{cc * ch * cw:,} × the mean, "
+        f"so α = {sci(page.content_weight)} here is α = {sci(2 * page.content_weight / max(1, cc * ch * cw))} "
+        "in the lecture's units. β looks huge next to α because dividing G by C·H·W makes Gram entries, and "
+        "their squared differences, tiny: it is the scale of the numbers, not a stronger pull towards style.")

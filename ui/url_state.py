@@ -17,6 +17,8 @@ from typing import Any, Sequence
 
 import streamlit as st
 
+from ui.keys import URL_BOUND
+
 
 def _parse(raw: str, default: Any) -> Any:
     if isinstance(default, bool):
@@ -63,6 +65,7 @@ class UrlState:
              choices: Sequence[Any] | None = None) -> str:
         """Seed ``st.session_state[key]`` from ``?key=`` (once per session) and return ``key``."""
         self._defaults[key] = default
+        st.session_state.setdefault(URL_BOUND, set()).add(key)  # so a tour step can reset every view
         if key not in st.session_state:
             value = default
             raw = st.query_params.get(key)
@@ -90,3 +93,10 @@ class UrlState:
                     del st.query_params[key]
             elif st.query_params.get(key) != _format(value):
                 st.query_params[key] = _format(value)
+
+
+def forget_url_settings() -> None:
+    """Drop every URL-bound value from this session, so the next page reads its settings from the
+    link alone (a tour step opens exactly the view it names, not what the student left behind)."""
+    for key in st.session_state.get(URL_BOUND, set()):
+        st.session_state.pop(key, None)

@@ -19,12 +19,15 @@ import torch.nn.functional as F
 from plotly.subplots import make_subplots
 from PIL import Image
 
-from explainer.features.extraction import ChannelStats, Geometry, LayerRow
+from explainer.features.architecture import LOCAL, Geometry, LayerRow
+from explainer.features.extraction import ChannelStats
 from explainer.features.filter_matching import PresetMatch
 from explainer.plotting import DIVERGING, SEQUENTIAL, styled
 
 TILE = 96        # pixels per feature-map tile in a grid
 GAP = 6          # pixels between tiles
+PHOTO_QUALITY = 90  # JPEG quality of the input picture
+MAP_QUALITY = 85    # of colour-mapped feature maps: no visible difference from 90, a fifth fewer bytes
 UNTRAINED_NOTE = "UNTRAINED"
 
 
@@ -80,25 +83,33 @@ def _mosaic(tiles: np.ndarray, cols: int, gap_x: int = GAP, gap_y: int = GAP) ->
     return out
 
 
-def png_uri(rgb: np.ndarray, *, photo: bool = False) -> str:
-    """An image as a data URI; ``photo=True`` uses JPEG (noisy maps compress 10× better)."""
+def image_uri(rgb: np.ndarray, *, jpeg_quality: int | None) -> str:
+    """An ``(H, W, 3) uint8`` image as a data URI: JPEG at ``jpeg_quality`` (photos and noisy
+    maps compress ~10× better than PNG), or PNG when ``None`` (flat blocks: small maps
+    enlarged, filter tiles)."""
     buf = io.BytesIO()
-    if photo:
-        Image.fromarray(rgb).save(buf, format="JPEG", quality=90)
+    if jpeg_quality is not None:
+        Image.fromarray(rgb).save(buf, format="JPEG", quality=jpeg_quality)
         return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
-    Image.fromarray(rgb).save(buf, format="PNG", compress_level=1)
+    Image.fromarray(rgb).save(buf, format="PNG", compress_level=6)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def _map_quality(small: np.ndarray) -> int | None:
+    """JPEG for maps shown near their own size, PNG for maps enlarged into flat blocks of 4 px or
+    more (a 14×14 map as a 98-pixel tile: PNG is 4× smaller there, and exact)."""
+    return None if round(TILE / small.shape[1]) >= 4 else MAP_QUALITY
 
 
 def _mosaic_figure(tiles: np.ndarray, labels: Sequence[str], hover: Sequence[str], *, cols: int,
                    font_size: int, title: str | None, gap_y: int = GAP, label_below: bool = False,
-                   height: int | None = None, photo: bool = True) -> go.Figure:
+                   height: int | None = None, jpeg_quality: int | None = MAP_QUALITY) -> go.Figure:
     t = tiles.shape[1]
     image = _mosaic(tiles, cols, GAP, gap_y)
     rows = -(-len(tiles) // cols)
     centres = [(divmod(i, cols)[1] * (t + GAP) + t / 2, divmod(i, cols)[0] * (t + gap_y) + t / 2)
                for i in range(len(tiles))]
-    fig = go.Figure(go.Image(source=png_uri(image, photo=photo), hoverinfo="skip"))
+    fig = go.Figure(go.Image(source=image_uri(image, jpeg_quality=jpeg_quality), hoverinfo="skip"))
     fig.add_trace(go.Scatter(x=[c[0] for c in centres], y=[c[1] for c in centres], mode="markers",
                              marker=dict(size=t / 2, opacity=0), hovertext=list(hover),
                              hoverinfo="text", showlegend=False))
@@ -137,17 +148,29 @@ def feature_grid(maps: np.ndarray, channels: Sequence[int], *, stats: ChannelSta
         top = max(float(stats.max.max()), float(-stats.min.min()) if signed else 0.0)
         chosen = np.concatenate([chosen, np.full_like(chosen[:1], top)])
     rgb = colourise(chosen, signed=signed, scope=scope)[:len(channels)]
-    tiles = _tiles(rgb)
     means, peaks = stats.mean[channels], stats.max[channels]
     hover = [f"channel {c}<br>mean {m:.3g}, max {p:.3g}" + ("<br>all zero: this filter never fires here"
                                                            if p == 0 and not signed else "")
              for c, m, p in zip(channels, means, peaks)]
-    return _mosaic_figure(tiles, [str(c) for c in channels], hover, cols=min(cols, len(channels)),
-                          font_size=font_size, title=title)
+    return _mosaic_figure(_tiles(rgb), [str(c) for c in channels], hover, cols=min(cols, len(channels)),
+                          font_size=font_size, title=title, jpeg_quality=_map_quality(rgb))
 
 
-def _image_trace(rgb: np.ndarray, **kw) -> go.Image:
-    return go.Image(source=png_uri(rgb, photo=True), hoverinfo="skip", **kw)
+def _image_trace(rgb: np.ndarray, *, jpeg_quality: int | None = PHOTO_QUALITY) -> go.Image:
+    return go.Image(source=image_uri(rgb, jpeg_quality=jpeg_quality), hoverinfo="skip")
+
+
+def overlay(shown: np.ndarray, fmap: np.ndarray, *, opacity: float) -> np.ndarray:
+    """The input ``(S, S, 3) uint8`` with a feature map ``(H, W)`` laid over it, colour-mapped as
+    the heatmap beside it (one flat colour per cell, cell ``i`` covering pixels ``i·S/H`` up to
+    ``(i+1)·S/H``), blended with ``opacity``. One small JPEG instead of a second heatmap of values."""
+    side = shown.shape[0]
+    signed = bool(fmap.min() < 0)
+    colour = colourise(np.asarray(fmap, np.float32)[None], signed=signed)[0]  # (H, W, 3)
+    rows = ((np.arange(side) + 0.5) * fmap.shape[0] / side).astype(int)
+    cols = ((np.arange(shown.shape[1]) + 0.5) * fmap.shape[1] / shown.shape[1]).astype(int)
+    cells = colour[rows][:, cols]  # (S, S, 3): each pixel takes the colour of the cell over it
+    return (shown * (1 - opacity) + cells * opacity + 0.5).astype(np.uint8)
 
 
 def enlarged_map(shown: np.ndarray, fmap: np.ndarray, *, channel: int, opacity: float = 0.6,
@@ -155,34 +178,32 @@ def enlarged_map(shown: np.ndarray, fmap: np.ndarray, *, channel: int, opacity: 
     """One feature map ``(H, W)`` enlarged with its values, and laid over the input ``(S, S, 3)``.
 
     With the layer's ``geometry``, the strongest cell is outlined on the map and the input
-    square it sees (its receptive field) on the picture.
+    rectangle it sees (its receptive field) on the picture.
     """
     fmap = fmap.astype(np.float32)
     signed = bool(fmap.min() < 0)
     zmin, zmax = (-np.abs(fmap).max(), np.abs(fmap).max()) if signed else (0.0, float(fmap.max()))
     zmax = zmax if zmax > zmin else zmin + 1
-    scale = DIVERGING if signed else SEQUENTIAL
-    side, cells = shown.shape[0], fmap.shape[0]
-    step = side / cells  # input pixels per feature-map cell
     row, col = np.unravel_index(int(np.argmax(fmap)), fmap.shape)
     field = geometry.field_of(int(row), int(col)) if geometry is not None else None
     right = "laid over the input"
     if field is not None:
-        right += f"; □ = what the strongest cell sees ({geometry.rf:.0f}×{geometry.rf:.0f} px)"
+        right += f"; □ = what the strongest cell sees ({geometry.rf_text} px)"
     fig = make_subplots(1, 2, horizontal_spacing=0.06,
-                        subplot_titles=(f"channel {channel}: {cells}×{fmap.shape[1]} values", right))
-    fig.add_trace(go.Heatmap(z=fmap, colorscale=scale, zmin=zmin, zmax=zmax,
+                        subplot_titles=(f"channel {channel}: {fmap.shape[0]}×{fmap.shape[1]} values", right))
+    fig.add_trace(go.Heatmap(z=fmap, colorscale=DIVERGING if signed else SEQUENTIAL, zmin=zmin, zmax=zmax,
                              colorbar=dict(x=0.47, len=0.9, thickness=14),
                              hovertemplate="row %{y}, col %{x}<br>activation %{z:.3g}<extra></extra>"), 1, 1)
-    fig.add_trace(_image_trace(shown), 1, 2)
-    fig.add_trace(go.Heatmap(z=fmap, x0=step / 2 - 0.5, dx=step, y0=step / 2 - 0.5, dy=step,
-                             colorscale=scale, zmin=zmin, zmax=zmax, opacity=opacity, showscale=False,
-                             hovertemplate="activation %{z:.3g}<extra></extra>"), 1, 2)
+    fig.add_trace(_image_trace(overlay(shown, fmap, opacity=opacity)), 1, 2)
     if field is not None:
         box = dict(type="rect", line=dict(color="#d1495b", width=3), fillcolor="rgba(0,0,0,0)")
         fig.add_shape(**box, x0=col - 0.5, x1=col + 0.5, y0=row - 0.5, y1=row + 0.5, row=1, col=1)
         x0, y0, x1, y1 = field  # pixel edges; plot coordinates put pixel centres on integers
         fig.add_shape(**box, x0=x0 - 0.5, x1=x1 - 0.5, y0=y0 - 0.5, y1=y1 - 0.5, row=1, col=2)
+    return _enlarged_layout(fig, side=shown.shape[0], font_size=font_size, title=title)
+
+
+def _enlarged_layout(fig: go.Figure, *, side: int, font_size: int, title: str | None) -> go.Figure:
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed")
     fig.update_xaxes(range=[-0.5, side - 0.5], row=1, col=2)
@@ -201,8 +222,8 @@ def early_vs_deep(early: np.ndarray, deep: np.ndarray, early_stats: ChannelStats
     fig = make_subplots(1, 2, horizontal_spacing=0.04, subplot_titles=titles)
     for col, (maps, stats) in enumerate(((early, early_stats), (deep, deep_stats)), start=1):
         chans = list(np.argsort(-stats.mean, kind="stable")[:k])
-        tiles = _tiles(colourise(shrink(maps[chans]), signed=stats.signed))
-        fig.add_trace(_image_trace(_mosaic(tiles, 4)), 1, col)
+        small = colourise(shrink(maps[chans]), signed=stats.signed)
+        fig.add_trace(_image_trace(_mosaic(_tiles(small), 4), jpeg_quality=_map_quality(small)), 1, col)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     fig.update_annotations(font_size=font_size)
@@ -225,7 +246,7 @@ def filter_tiles(filters: np.ndarray, matches: Sequence[PresetMatch], *, cols: i
     hover = [f"filter {i}: closest preset {m.label}<br>|cosine| {m.similarity:.2f}, "
              f"grey part {m.grey_share:.0%} of its energy" for i, m in enumerate(matches)]
     return _mosaic_figure(tiles, labels, hover, cols=cols, font_size=font_size, title=title,
-                          gap_y=40 if font_size < 20 else 50, label_below=True, photo=False)
+                          gap_y=40 if font_size < 20 else 50, label_below=True, jpeg_quality=None)
 
 
 def predictions_figure(preds: Sequence[tuple[str, float]], *, untrained: bool,
@@ -252,20 +273,29 @@ def _shape(shape: tuple[int, ...]) -> str:
     return " × ".join(str(s) for s in shape)
 
 
+def _field_text(r: LayerRow, image_side: int) -> str:
+    if r.field != LOCAL or r.rf_hw is None:
+        return {"": "—", "constant": "— (learned constant)", "unknown": "not followed (see operation)"}.get(
+            r.field, r.field)
+    text = f"{r.rf_hw[0]:.0f} × {r.rf_hw[1]:.0f} px"
+    return text + " (> image)" if r.rf > image_side else text
+
+
+def _spacing_text(r: LayerRow) -> str:
+    if r.field != LOCAL or r.jump_hw is None:
+        return "—"
+    rows, cols = r.jump_hw
+    return f"{rows:g} px" if rows == cols else f"{rows:g} × {cols:g} px"
+
+
 def layer_table_frame(rows: Sequence[LayerRow], *, image_side: int) -> pd.DataFrame:
     """The layer table for ``st.dataframe``: receptive fields larger than the image are flagged."""
-    def field(r: LayerRow) -> str:
-        if r.rf is None:
-            return "whole image"
-        text = f"{r.rf:.0f} × {r.rf:.0f} px"
-        return text + " (> image)" if r.rf > image_side else text
-
     return pd.DataFrame({
         "#": [r.index for r in rows],
         "layer": [r.layer for r in rows],
         "operation": [r.operation for r in rows],
-        "output shape (C × H × W)": [_shape(r.shape) for r in rows],
+        "output shape (C × H × W)": [_shape(r.shape) if r.shape else "—" for r in rows],
         "parameters": [r.params for r in rows],
-        "receptive field": [field(r) for r in rows],
-        "cell spacing": ["—" if r.jump is None else f"{r.jump:g} px" for r in rows],
+        "receptive field": [_field_text(r, image_side) for r in rows],
+        "cell spacing": [_spacing_text(r) for r in rows],
     })

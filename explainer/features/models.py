@@ -1,8 +1,8 @@
 """The ImageNet networks the feature-map viewer opens: a table of what each one is.
 
 Architecture is data (:data:`MODELS`), one private builder (:func:`_build`) turns a row
-into a ready network, and thin named entry points (:func:`vgg16`, ...) call it, the way
-torchvision's ``models/vgg.py`` does. Preprocessing (mean, std, interpolation) and the
+into a ready network, and :func:`load_model` names the row, the way torchvision's
+``models/vgg.py`` does. Preprocessing (mean, std, interpolation) and the
 1000 ImageNet class names travel with the weights enum, so nothing is hard-coded here
 and they are known offline, even when the weights file itself is not.
 
@@ -11,6 +11,7 @@ parameters stop requiring gradients, and nobody may register hooks on it or trai
 """
 from __future__ import annotations
 
+import copy
 import itertools
 import uuid
 from dataclasses import dataclass, field
@@ -42,22 +43,22 @@ class ModelSpec:
 
 
 MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in [
-    ModelSpec("VGG16", tvm.vgg16, tvm.VGG16_Weights.IMAGENET1K_V1, "vgg", "features.0",
-              "features.3", "features.29",
-              "Simonyan & Zisserman 2014, configuration D: 13 conv3 layers in 5 blocks, "
-              "max pooling between blocks, then 3 fully connected layers."),
-    ModelSpec("VGG19", tvm.vgg19, tvm.VGG19_Weights.IMAGENET1K_V1, "vgg", "features.0",
-              "features.3", "features.35",
-              "Configuration E: 16 conv3 layers (the network style transfer uses), "
-              "max pooling between blocks, then 3 fully connected layers."),
-    ModelSpec("ResNet18", tvm.resnet18, tvm.ResNet18_Weights.IMAGENET1K_V1, "resnet", "conv1",
-              "relu", "layer4.1.relu_1",
-              "He et al. 2015: a 7×7 stride-2 stem, then 8 residual blocks of two 3×3 convs "
-              "whose input is added back to their output (the shortcut)."),
-    ModelSpec("ResNet50", tvm.resnet50, tvm.ResNet50_Weights.IMAGENET1K_V1, "resnet", "conv1",
-              "relu", "layer4.2.relu_2",
-              "16 bottleneck blocks (1×1 squeeze, 3×3, 1×1 expand) with shortcuts: "
-              "deeper than VGG with a fifth of its parameters."),
+    ModelSpec(name="VGG16", builder=tvm.vgg16, weights=tvm.VGG16_Weights.IMAGENET1K_V1, family="vgg",
+              first_conv="features.0", early="features.3", deep="features.29",
+              blurb="Simonyan & Zisserman 2014, configuration D: 13 conv3 layers in 5 blocks, "
+                    "max pooling between blocks, then 3 fully connected layers."),
+    ModelSpec(name="VGG19", builder=tvm.vgg19, weights=tvm.VGG19_Weights.IMAGENET1K_V1, family="vgg",
+              first_conv="features.0", early="features.3", deep="features.35",
+              blurb="Configuration E: 16 conv3 layers (the network style transfer uses), "
+                    "max pooling between blocks, then 3 fully connected layers."),
+    ModelSpec(name="ResNet18", builder=tvm.resnet18, weights=tvm.ResNet18_Weights.IMAGENET1K_V1,
+              family="resnet", first_conv="conv1", early="relu", deep="layer4.1.relu_1",
+              blurb="He et al. 2015: a 7×7 stride-2 stem, then 8 residual blocks of two 3×3 convs "
+                    "whose input is added back to their output (the shortcut)."),
+    ModelSpec(name="ResNet50", builder=tvm.resnet50, weights=tvm.ResNet50_Weights.IMAGENET1K_V1,
+              family="resnet", first_conv="conv1", early="relu", deep="layer4.2.relu_2",
+              blurb="16 bottleneck blocks (1×1 squeeze, 3×3, 1×1 expand) with shortcuts: "
+                    "deeper than VGG with a fifth of its parameters."),
 ]}
 
 #: The extra model the style-transfer page loads (its ``features.`` part, from the same file).
@@ -93,7 +94,8 @@ def _build(spec: ModelSpec, *, device: torch.device | None, progress: weights.Pr
     model = spec.builder(weights=None)  # random init; the weights file is loaded by weights.py
     status = weights.pretrained_or_untrained(model, spec.weights, progress=progress,
                                        download_if_missing=download_if_missing)
-    loaded = _freeze(LoadedModel(spec.name, model, spec.weights, status, device or best_device(), spec))
+    loaded = _freeze(LoadedModel(name=spec.name, model=model, weights_enum=spec.weights, status=status,
+                                 device=device or best_device(), spec=spec))
     with torch.inference_mode():  # first conv call initialises oneDNN/cuDNN: pay it while loading,
         loaded.model(torch.zeros(1, 3, 64, 64, device=loaded.device))  # not on the first picture
     return loaded
@@ -117,22 +119,6 @@ def load_model(name: str, *, device: torch.device | None = None, progress: weigh
     return _build(MODELS[name], device=device, progress=progress, download_if_missing=download_if_missing)
 
 
-def vgg16(**kwargs) -> LoadedModel:
-    return load_model("VGG16", **kwargs)
-
-
-def vgg19(**kwargs) -> LoadedModel:
-    return load_model("VGG19", **kwargs)
-
-
-def resnet18(**kwargs) -> LoadedModel:
-    return load_model("ResNet18", **kwargs)
-
-
-def resnet50(**kwargs) -> LoadedModel:
-    return load_model("ResNet50", **kwargs)
-
-
 def with_user_weights(loaded: LoadedModel, data: bytes) -> LoadedModel:
     """A *copy* of ``loaded`` carrying a user's uploaded state_dict (``weights_only=True``).
 
@@ -140,20 +126,15 @@ def with_user_weights(loaded: LoadedModel, data: bytes) -> LoadedModel:
     message for the user if the file is unreadable or does not fit the architecture.
     """
     state = weights.load_user_state_dict(data)
-    model = loaded.spec.builder(weights=None) if loaded.spec else _clone(loaded.model)
+    model = loaded.spec.builder(weights=None) if loaded.spec else copy.deepcopy(loaded.model)
     try:
         model.load_state_dict(state)
     except RuntimeError as err:
         first = str(err).splitlines()[:3]
         raise weights.WeightsUnavailable(f"This state_dict does not fit {loaded.name}: {' '.join(first)}") from err
-    status = weights.WeightsStatus(True, f"Your uploaded weights ({len(state)} tensors) on {loaded.name}.")
-    return _freeze(LoadedModel(loaded.name, model, loaded.weights_enum, status, loaded.device, loaded.spec))
-
-
-def _clone(module: torch.nn.Module) -> torch.nn.Module:
-    import copy
-
-    return copy.deepcopy(module)
+    status = weights.WeightsStatus(pretrained=True, message=f"Your uploaded weights ({len(state)} tensors) on {loaded.name}.")
+    return _freeze(LoadedModel(name=loaded.name, model=model, weights_enum=loaded.weights_enum, status=status,
+                               device=loaded.device, spec=loaded.spec))
 
 
 # --- input ------------------------------------------------------------------------------
@@ -206,9 +187,9 @@ def cached_status() -> list[CacheEntry]:
     for name, enum_value in all_weights().items():
         path = weights.cache_path(enum_value)
         present = path.is_file()
-        rows.append(CacheEntry(f"{name} weights", path, present,
-                               path.stat().st_size / 1e6 if present else 0.0,
-                               float(enum_value.meta.get("_file_size", 0.0))))
+        rows.append(CacheEntry(item=f"{name} weights", path=path, present=present,
+                               size_mb=path.stat().st_size / 1e6 if present else 0.0,
+                               expected_mb=float(enum_value.meta.get("_file_size", 0.0))))
     return rows
 
 
@@ -228,10 +209,6 @@ def prefetch_models(progress: Callable[[str, int, int], None] | None = None, *,
             yield name, None, str(err)
 
 
-def parameter_count(module: torch.nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
-
-
 def fingerprint(module: torch.nn.Module) -> str:
     """Cheap id of a module's current weights, for cache keys of networks that may still train."""
     with torch.no_grad():
@@ -243,11 +220,10 @@ def fingerprint(module: torch.nn.Module) -> str:
 
 def session_model(name: str, module: torch.nn.Module) -> LoadedModel:
     """A frozen CPU *copy* of a network another page trains (it may still be training)."""
-    import copy
-
     snapshot = copy.deepcopy(module).cpu()
-    status = weights.WeightsStatus(True, f"“{name}”, trained on the MNIST page in this session.")
-    return _freeze(LoadedModel(name, snapshot, None, status, torch.device("cpu")))
+    status = weights.WeightsStatus(pretrained=True, message=f"“{name}”, trained on the MNIST page in this session.")
+    return _freeze(LoadedModel(name=name, model=snapshot, weights_enum=None, status=status,
+                               device=torch.device("cpu")))
 
 
 def prepare_digit(image: np.ndarray, mean: float, std: float) -> torch.Tensor:

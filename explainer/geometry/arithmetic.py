@@ -108,10 +108,6 @@ class Plan:
         (t, b), (l, r) = self.pads
         return self.setting.size[0] + t + b, self.setting.size[1] + l + r
 
-    @property
-    def symmetric(self) -> bool:
-        return all(a == b for a, b in self.pads)
-
     def require(self) -> "Plan":
         """Return self, or raise :class:`GeometryError` carrying the first problem."""
         if self.problems:
@@ -132,13 +128,36 @@ def _resolve_pads(s: Setting) -> tuple[Pair, Pair]:
 
 def plan(s: Setting) -> Plan:
     """Check ``s`` and compute its output size; never raises for a bad setting."""
-    problems: list[str] = []
-    notes: list[str] = []
     if s.op not in OPERATIONS:
-        return Plan(s, ((0, 0), (0, 0)), None, (f"Unknown operation {s.op!r}; choose one of {list(OPERATIONS)}.",))
+        return Plan(setting=s, pads=((0, 0), (0, 0)), out=None,
+                    problems=(f"Unknown operation {s.op!r}; choose one of {list(OPERATIONS)}.",))
     if s.padding_mode not in PADDING_MODES:
-        return Plan(s, ((0, 0), (0, 0)), None, (f"Unknown padding {s.padding_mode!r}.",))
+        return Plan(setting=s, pads=((0, 0), (0, 0)), out=None, problems=(f"Unknown padding {s.padding_mode!r}.",))
     pads = _resolve_pads(s)
+    problems = _range_problems(s)
+    if problems:
+        return Plan(setting=s, pads=pads, out=None, problems=tuple(problems))
+    notes: list[str] = []
+    if s.op == "avgpool" and max(s.dilation) > 1:
+        problems.append("Average pooling has no dilation in PyTorch (nn.AvgPool2d takes no dilation): set it to 1.")
+    if s.op != "transposed" and max(s.output_padding) > 0:
+        notes.append("Output padding only exists for transposed convolution; it is ignored here.")
+    if s.padding_mode == "same":
+        _check_same_padding(s, pads, problems, notes)
+    if s.op == "transposed":
+        out = _transposed_out(s, pads, problems)
+    else:
+        out = _window_out(s, pads, problems)
+        if not problems:
+            notes += _stride_leftovers(s, pads)
+    if problems:
+        return Plan(setting=s, pads=pads, out=None, problems=tuple(problems), notes=tuple(notes))
+    return Plan(setting=s, pads=pads, out=out, notes=tuple(notes))
+
+
+def _range_problems(s: Setting) -> list[str]:
+    """Numbers out of range (a size of 0, a stride of 0, no channels): nothing else can be checked."""
+    problems = []
     for label, pair, low in (("input size", s.size, 1), ("kernel size", s.kernel, 1), ("dilation", s.dilation, 1),
                              ("padding", s.padding, 0), ("output padding", s.output_padding, 0)):
         if min(pair) < low:
@@ -148,66 +167,72 @@ def plan(s: Setting) -> Plan:
                         "cells. The stride is how many cells the window jumps; it must be at least 1.")
     if min(s.in_channels, s.out_channels) < 1:
         problems.append("There must be at least one input channel and one filter.")
-    if problems:
-        return Plan(s, pads, None, tuple(problems))
+    return problems
 
-    if s.op == "avgpool" and max(s.dilation) > 1:
-        problems.append("Average pooling has no dilation in PyTorch (nn.AvgPool2d takes no dilation): set it to 1.")
-    if s.op != "transposed" and max(s.output_padding) > 0:
-        notes.append("Output padding only exists for transposed convolution; it is ignored here.")
-    if s.padding_mode == "same":
-        if max(s.stride) > 1:
-            problems.append(f"'Same' padding keeps the size only at stride 1; with stride "
-                            f"{s.stride[0]}×{s.stride[1]} no padding can. PyTorch refuses padding='same' "
-                            "when stride > 1: pick valid or custom padding.")
-        elif not all(a == b for a, b in pads):
-            uneven = [f"{ax}: {a} before, {b} after" for ax, (a, b) in zip(_AXES, pads) if a != b]
-            msg = (f"'Same' padding cannot be symmetric here: the window covers an even number of cells "
-                   f"({'; '.join(uneven)}).")
-            if s.op == "conv":
-                notes.append(msg + " nn.Conv2d(padding='same') adds the extra row/column at the bottom/right; "
-                             "no single padding=p number gives this.")
-            else:
-                problems.append(msg + f" {OPERATIONS[s.op]} in PyTorch only pads the same amount on both "
-                                "sides: use an odd kernel or custom padding.")
 
-    if s.op == "transposed":
-        out = tuple(transposed_output_size(n, k, padding=p[0], stride=st, dilation=d, output_padding=op)
-                    for n, k, p, st, d, op in zip(s.size, s.kernel, pads, s.stride, s.dilation, s.output_padding))
-        for ax, op, st, d in zip(_AXES, s.output_padding, s.stride, s.dilation):
-            if op >= max(st, d):
-                problems.append(f"Output padding ({ax}) is {op}, but it must be smaller than the stride or the "
-                                f"dilation (here {max(st, d)}): it only picks between sizes a stride leaves ambiguous.")
-        for ax, o, p in zip(_AXES, out, pads):
-            if o < 1:
-                problems.append(f"The output {ax} would be {o}: padding {p[0]} crops {2 * p[0]} cells from a "
-                                f"result that has only {o + 2 * p[0]}. Use less padding.")
-    else:
-        for ax, n, k, d, (a, b) in zip(_AXES, s.size, s.kernel, s.dilation, pads):
-            span = d * (k - 1) + 1
-            if span > n + a + b:
-                spread = f" (kernel {k} with dilation {d})" if d > 1 else ""
-                problems.append(f"The window is {span} cells {'tall' if ax == 'height' else 'wide'}{spread}, "
-                                f"but the padded input is only {n + a + b} ({n} + {a + b} padding): it does "
-                                "not fit even once. Use a smaller kernel or dilation, or more padding.")
-        if s.op in ("maxpool", "avgpool"):
-            for ax, k, (a, _) in zip(_AXES, s.kernel, pads):
-                limit = k // 2
-                if a > limit:
-                    problems.append(f"Pooling pads at most half its window in PyTorch: {ax} padding {a} > {limit}. "
-                                    "A window made mostly of padding would pool nothing real.")
-        out = tuple(conv_output_size(n, k, padding=p, stride=st, dilation=d)
-                    for n, k, p, st, d in zip(s.size, s.kernel, pads, s.stride, s.dilation))
-        if not problems:
-            for ax, n, k, (a, b), st, d in zip(_AXES, s.size, s.kernel, pads, s.stride, s.dilation):
-                left = (n + a + b - d * (k - 1) - 1) % st
-                if left:
-                    notes.append(f"With stride {st} the last {left} {'row' if ax == 'height' else 'column'}"
-                                 f"{'s' if left > 1 else ''} of the padded input never get a window of their own: "
-                                 "the floor in the formula drops them.")
-    if problems:
-        return Plan(s, pads, None, tuple(problems), tuple(notes))
-    return Plan(s, pads, out, (), tuple(notes))  # type: ignore[arg-type]
+def _check_same_padding(s: Setting, pads: tuple[Pair, Pair], problems: list[str], notes: list[str]) -> None:
+    """'Same' keeps the size only at stride 1, and is symmetric only when d(k-1) is even."""
+    if max(s.stride) > 1:
+        problems.append(f"'Same' padding keeps the size only at stride 1; with stride "
+                        f"{s.stride[0]}×{s.stride[1]} no padding can. PyTorch refuses padding='same' "
+                        "when stride > 1: pick valid or custom padding.")
+    elif not all(a == b for a, b in pads):
+        uneven = [f"{ax}: {a} before, {b} after" for ax, (a, b) in zip(_AXES, pads) if a != b]
+        msg = (f"'Same' padding cannot be symmetric here: the window covers an even number of cells "
+               f"({'; '.join(uneven)}).")
+        if s.op == "conv":
+            notes.append(msg + " nn.Conv2d(padding='same') adds the extra row/column at the bottom/right; "
+                         "no single padding=p number gives this.")
+        else:
+            problems.append(msg + f" {OPERATIONS[s.op]} in PyTorch only pads the same amount on both "
+                            "sides: use an odd kernel or custom padding.")
+
+
+def _transposed_out(s: Setting, pads: tuple[Pair, Pair], problems: list[str]) -> Pair:
+    """Output size of a transposed convolution; output padding and cropping that break it go to ``problems``."""
+    out = tuple(transposed_output_size(n, k, padding=p[0], stride=st, dilation=d, output_padding=op)
+                for n, k, p, st, d, op in zip(s.size, s.kernel, pads, s.stride, s.dilation, s.output_padding))
+    for ax, op, st, d in zip(_AXES, s.output_padding, s.stride, s.dilation):
+        if op >= max(st, d):
+            problems.append(f"Output padding ({ax}) is {op}, but it must be smaller than the stride or the "
+                            f"dilation (here {max(st, d)}): it only picks between sizes a stride leaves ambiguous.")
+    for ax, o, p in zip(_AXES, out, pads):
+        if o < 1:
+            problems.append(f"The output {ax} would be {o}: padding {p[0]} crops {2 * p[0]} cells from a "
+                            f"result that has only {o + 2 * p[0]}. Use less padding.")
+    return out  # type: ignore[return-value]
+
+
+def _window_out(s: Setting, pads: tuple[Pair, Pair], problems: list[str]) -> Pair:
+    """Output size of a convolution or pooling; a window that does not fit goes to ``problems``."""
+    for ax, n, k, d, (a, b) in zip(_AXES, s.size, s.kernel, s.dilation, pads):
+        span = d * (k - 1) + 1
+        if span > n + a + b:
+            spread = f" (kernel {k} with dilation {d})" if d > 1 else ""
+            problems.append(f"The window is {span} cells {'tall' if ax == 'height' else 'wide'}{spread}, "
+                            f"but the padded input is only {n + a + b} ({n} + {a + b} padding): it does "
+                            "not fit even once. Use a smaller kernel or dilation, or more padding.")
+    if s.op == "conv":
+        return tuple(conv_output_size(n, k, padding=p, stride=st, dilation=d)  # type: ignore[return-value]
+                     for n, k, p, st, d in zip(s.size, s.kernel, pads, s.stride, s.dilation))
+    for ax, k, (a, _) in zip(_AXES, s.kernel, pads):
+        if a > k // 2:
+            problems.append(f"Pooling pads at most half its window in PyTorch: {ax} padding {a} > {k // 2}. "
+                            "A window made mostly of padding would pool nothing real.")
+    return tuple(pool_output_size(n, k, padding=p[0], stride=st, dilation=d)  # type: ignore[return-value]
+                 for n, k, p, st, d in zip(s.size, s.kernel, pads, s.stride, s.dilation))
+
+
+def _stride_leftovers(s: Setting, pads: tuple[Pair, Pair]) -> list[str]:
+    """Rows/columns at the end that the floor in the formula drops (stride > 1)."""
+    notes = []
+    for ax, n, k, (a, b), st, d in zip(_AXES, s.size, s.kernel, pads, s.stride, s.dilation):
+        left = (n + a + b - d * (k - 1) - 1) % st
+        if left:
+            notes.append(f"With stride {st} the last {left} {'row' if ax == 'height' else 'column'}"
+                         f"{'s' if left > 1 else ''} of the padded input never get a window of their own: "
+                         "the floor in the formula drops them.")
+    return notes
 
 
 def formula(p: Plan) -> list[str]:
@@ -316,14 +341,16 @@ def output_cell(p: Plan, x: np.ndarray, w: np.ndarray, oy: int, ox: int) -> Cell
     op = p.setting.op
     if op == "maxpool":
         v = max(ins)
-        return CellSum(v, ins, (), f"max({', '.join(map(format_number, ins))}) = {format_number(v)}")
+        return CellSum(value=v, inputs=ins, weights=(),
+                       text=f"max({', '.join(map(format_number, ins))}) = {format_number(v)}")
     if op == "avgpool":
         v = sum(ins) / len(ins)
-        return CellSum(v, ins, (), f"({' + '.join(map(format_number, ins))}) / {len(ins)} = {format_number(v)}")
+        return CellSum(value=v, inputs=ins, weights=(),
+                       text=f"({' + '.join(map(format_number, ins))}) / {len(ins)} = {format_number(v)}")
     ws = tuple(float(v) for v in np.asarray(w, dtype=float).ravel())
     v = sum(a * b for a, b in zip(ins, ws))
     terms = [f"{format_number(a)}×{signed_number(b)}" for a, b in zip(ins, ws)]
-    return CellSum(v, ins, ws, " + ".join(terms) + f" = {format_number(v)}")
+    return CellSum(value=v, inputs=ins, weights=ws, text=" + ".join(terms) + f" = {format_number(v)}")
 
 
 def slide(p: Plan, x: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:

@@ -1,7 +1,9 @@
-"""The lecture's worked examples of convolution arithmetic, and the numbers shown in the cells.
+"""The lecture's examples of convolution arithmetic, and the numbers shown in the cells.
 
 Each :class:`Example` carries the output size the lecture states, so a test can check that
 :func:`explainer.geometry.arithmetic.plan` reproduces it rather than trusting a typed-in answer.
+The lecture's small matrices come from :mod:`explainer.worked_examples`, shared with the
+kernel playground.
 """
 from __future__ import annotations
 
@@ -10,14 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from explainer.geometry.arithmetic import Setting
-
-#: The lecture's 5×5 "image as a matrix" and vertical-edge kernel: the top-left output is 6.
-DIGITS = np.array([[7, 2, 3, 3, 8], [4, 5, 3, 8, 4], [3, 3, 2, 8, 4], [2, 8, 7, 2, 7], [5, 4, 4, 5, 4]])
-EDGE = np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]])
-#: The lecture's zero-padding example: a 5×5 photo patch and a sharpen kernel; top-left output 114.
-PATCH = np.array([[60, 113, 56, 139, 85], [73, 121, 54, 84, 128], [131, 99, 70, 129, 127],
-                  [80, 57, 115, 69, 134], [104, 126, 123, 95, 130]])
-SHARPEN = np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]])
+from explainer.worked_examples import DIGITS, EDGE, PATCH, SHARPEN, WORKED_EXAMPLES
 
 INPUT_VALUES = {"random": "Small random integers", "digits": "Lecture: 5×5 digits",
                 "patch": "Lecture: 5×5 photo patch", "ones": "All ones"}
@@ -53,30 +48,38 @@ class Example:
 
 
 EXAMPLES = [
-    Example("first", "5×5 ∗ 3×3 → 3×3", Setting(size=(5, 5), kernel=(3, 3)), (3, 3), "digits", "edge",
-            "Two border cells are lost on each axis (3 = 5 − 2). The top-left output is 6."),
-    Example("lenet", "32×32 ∗ 5×5 → 28×28", Setting(size=(32, 32), kernel=(5, 5)), (28, 28),
-            note="LeNet's first layer: 32 − 2·2 = 28."),
-    Example("same", "5×5, pad 1, 3×3 → 5×5", Setting(size=(5, 5), kernel=(3, 3), padding_mode="same"), (5, 5),
-            "patch", "sharpen", "Zero padding of 1 keeps the size ('same'). The top-left output is 114."),
-    Example("stride", "6×6, stride 2, pad 1 → 3×3",
-            Setting(size=(6, 6), kernel=(3, 3), stride=(2, 2), padding_mode="custom", padding=(1, 1)), (3, 3),
-            note="The window jumps two cells at a time, so the output is about half as big."),
-    Example("stride5", "5×5, stride 2, pad 1 → 3×3",
-            Setting(size=(5, 5), kernel=(3, 3), stride=(2, 2), padding_mode="custom", padding=(1, 1)), (3, 3),
+    Example(key="first", title="5×5 ∗ 3×3 → 3×3", setting=Setting(size=(5, 5), kernel=(3, 3)), expect=(3, 3),
+            values="digits", kernel_values="edge",
+            note="Two border cells are lost on each axis (3 = 5 − 2). The top-left output is "
+                 f"{WORKED_EXAMPLES['edge5'].expected:g}."),
+    Example(key="lenet", title="32×32 ∗ 5×5 → 28×28", setting=Setting(size=(32, 32), kernel=(5, 5)),
+            expect=(28, 28), note="LeNet's first layer: 32 − 2·2 = 28."),
+    Example(key="same", title="5×5, pad 1, 3×3 → 5×5",
+            setting=Setting(size=(5, 5), kernel=(3, 3), padding_mode="same"), expect=(5, 5),
+            values="patch", kernel_values="sharpen",
+            note="Zero padding of 1 keeps the size ('same'). The top-left output is "
+                 f"{WORKED_EXAMPLES['sharpen114'].expected:g}."),
+    Example(key="stride", title="6×6, stride 2, pad 1 → 3×3",
+            setting=Setting(size=(6, 6), kernel=(3, 3), stride=(2, 2), padding_mode="custom", padding=(1, 1)),
+            expect=(3, 3), note="The window jumps two cells at a time, so the output is about half as big."),
+    Example(key="stride5", title="5×5, stride 2, pad 1 → 3×3",
+            setting=Setting(size=(5, 5), kernel=(3, 3), stride=(2, 2), padding_mode="custom", padding=(1, 1)),
+            expect=(3, 3),
             note="The slide's left figure. Its caption says stride 1, but with stride 1 and padding 1 a 5×5 stays "
                  "5×5 (try it): the 3×3 result needs stride 2."),
-    Example("enlarge4", "5×5, pad 2, 4×4 → 6×6",
-            Setting(size=(5, 5), kernel=(4, 4), padding_mode="custom", padding=(2, 2)), (6, 6),
-            "ones", "ones", "Padding bigger than the kernel needs makes the output larger than the input."),
-    Example("enlarge3", "5×5, pad 2, 3×3 → 7×7",
-            Setting(size=(5, 5), kernel=(3, 3), padding_mode="custom", padding=(2, 2)), (7, 7),
-            "ones", "ones", "'Full' padding (k − 1 = 2): every input cell meets every kernel cell."),
-    Example("pool", "Max pool 2×2: 4×4 → 2×2",
-            Setting(op="maxpool", size=(4, 4), kernel=(2, 2), stride=(2, 2)), (2, 2),
+    Example(key="enlarge4", title="5×5, pad 2, 4×4 → 6×6",
+            setting=Setting(size=(5, 5), kernel=(4, 4), padding_mode="custom", padding=(2, 2)), expect=(6, 6),
+            values="ones", kernel_values="ones",
+            note="Padding bigger than the kernel needs makes the output larger than the input."),
+    Example(key="enlarge3", title="5×5, pad 2, 3×3 → 7×7",
+            setting=Setting(size=(5, 5), kernel=(3, 3), padding_mode="custom", padding=(2, 2)), expect=(7, 7),
+            values="ones", kernel_values="ones",
+            note="'Full' padding (k − 1 = 2): every input cell meets every kernel cell."),
+    Example(key="pool", title="Max pool 2×2: 4×4 → 2×2",
+            setting=Setting(op="maxpool", size=(4, 4), kernel=(2, 2), stride=(2, 2)), expect=(2, 2),
             note="Each 2×2 block keeps only its largest value: half the resolution."),
-    Example("transposed", "Transposed 3×3, stride 2: 3×3 → 7×7",
-            Setting(op="transposed", size=(3, 3), kernel=(3, 3), stride=(2, 2)), (7, 7),
+    Example(key="transposed", title="Transposed 3×3, stride 2: 3×3 → 7×7",
+            setting=Setting(op="transposed", size=(3, 3), kernel=(3, 3), stride=(2, 2)), expect=(7, 7),
             note="Each input cell stamps a weighted copy of the kernel into the output, 2 cells apart."),
 ]
 EXAMPLES_BY_KEY = {e.key: e for e in EXAMPLES}

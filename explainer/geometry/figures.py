@@ -8,11 +8,13 @@ window never re-runs the Streamlit page. Frames only touch the small scatter tra
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import plotly.graph_objects as go
 
 from explainer.geometry import arithmetic
-from explainer.geometry.arithmetic import format_number as _fmt
+from explainer.geometry.arithmetic import format_number
 from explainer.plotting import styled
 
 INPUT, PADDING, OUTPUT, CROPPED = "#cfe2f3", "#e4e4e4", "#d9ead3", "#f5f5f5"
@@ -154,7 +156,7 @@ def _middle(fig: go.Figure, s: arithmetic.Setting, w: np.ndarray, x0: float, cen
         return 4.5
     top = centre - (kh - 1) / 2
     fig.add_annotation(x=x0 + 0.6, y=centre, text="∗", showarrow=False, font=sign)
-    text = np.vectorize(_fmt)(w) if numbers else None
+    text = np.vectorize(format_number)(w) if numbers else None
     fig.add_traces(cell_grid(np.zeros((kh, kw), dtype=int), [KERNEL], dx=x0 + 1.6, dy=top, text=text,
                          ink=ACCENT, font_size=num_size))
     label = "<b>Kernel</b>" + (f" (dilation {s.dilation[0]})" if max(s.dilation) > 1 else "")
@@ -162,6 +164,19 @@ def _middle(fig: go.Figure, s: arithmetic.Setting, w: np.ndarray, x0: float, cen
                        font=dict(size=round(font_size * 1.1), color=ACCENT))
     fig.add_annotation(x=x0 + kw + 2.3, y=centre, text="=" if s.op == "conv" else "→", showarrow=False, font=sign)
     return kw + 3.2
+
+
+@dataclass(frozen=True)
+class _Placement:
+    """Where the grids of one figure sit on the shared axis (in cells), and its type sizes."""
+
+    rows: int           # height of the tallest grid: the summary text goes below it
+    top_in: float       # y of the input's first row
+    top_out: float      # y of the output's first row
+    ox: float           # x of the output's first column
+    cell_px: int
+    num_size: int       # numbers inside cells
+    font_size: int      # everything else
 
 
 def window_figure(p: arithmetic.Plan, x: np.ndarray, w: np.ndarray, *, numbers: bool, start: int = 0,
@@ -174,75 +189,94 @@ def window_figure(p: arithmetic.Plan, x: np.ndarray, w: np.ndarray, *, numbers: 
     s = p.require().setting
     ho, wo = p.out
     hp, wp = p.padded
-    (pt, pb), (pl, pr) = p.pads
     numbers = numbers and max(hp, wp, ho, wo) <= NUMBERS_MAX
     rows = max(hp, ho, s.kernel[0] + 1)
-    top_in, top_out = (rows - hp) / 2, (rows - ho) / 2
     gap = 4.5 if s.op != "conv" else s.kernel[1] + 3.2
     cell_px = _cell_px(rows + 2, wp + wo + gap, font_size)
     num_size = int(min(font_size * 1.25, cell_px * 0.42))
+    top_in, top_out = (rows - hp) / 2, (rows - ho) / 2
 
-    kinds = np.ones((hp, wp), dtype=int)
-    kinds[:pt, :] = kinds[hp - pb:, :] = kinds[:, :pl] = kinds[:, wp - pr:] = 0
-    padded = arithmetic.padded_input(p, x)
-    pad_text = np.vectorize(_fmt)(padded) if numbers else None
     fig = AnimatedFigure()
-    fig.add_traces(cell_grid(kinds, [PADDING, INPUT], dx=0, dy=top_in, name="input"))
-    if numbers:  # padding numbers in grey, so "0 from padding" never reads as data
-        for kind, ink in ((0, PAD_INK), (1, INK)):
-            rs_, cs_ = np.nonzero(kinds == kind)
-            fig.add_trace(_text_trace(cs_.tolist(), (rs_ + top_in).tolist(), [pad_text[r, c] for r, c in zip(rs_, cs_)],
-                                      size=num_size, color=ink))
+    padded = arithmetic.padded_input(p, x)
+    _padded_grid(fig, p, padded, top_in, numbers=numbers, num_size=num_size)
     ox = wp + _middle(fig, s, w, wp - 0.5, (rows - 1) / 2, numbers=numbers, num_size=num_size, font_size=font_size)
     fig.add_traces(cell_grid(np.zeros((ho, wo), dtype=int), [OUTPUT], dx=ox, dy=top_out, name="output"))
-    n_static = len(fig.data)
+    place = _Placement(rows=rows, top_in=top_in, top_out=top_out, ox=ox, cell_px=cell_px, num_size=num_size,
+                       font_size=font_size)
 
     steps = arithmetic.positions(p)
-    active_range = _frame_range(len(steps), wo, start)
+    shown = _frame_range(len(steps), wo, start)
     out_vals = arithmetic.slide(p, x, w) if numbers else None
-    op = s.op
-    frames, labels = [], []
-    out_centres = [(ox + c, top_out + r) for r, c in steps]
-    for n in active_range:
-        oy, oxx = steps[n]
-        cells = arithmetic.window(p, oy, oxx)
-        wx, wy = _squares(cells, dy=top_in)
-        hx, hy = _squares([(oy, oxx)], dy=top_out, dx=ox, inset=0.02)
-        if op == "maxpool" and numbers:  # ring the winner: the one value max pooling keeps
-            best = cells[int(np.argmax([padded[r, c] for r, c in cells]))]
-            mx, my = _squares([best], dy=top_in, inset=0.12)
-        else:
-            mx, my = [], []
-        winner = polygon(mx, my, fill="rgba(0,0,0,0)", line=ACCENT, width=5)
-        if numbers:  # outputs computed so far
-            outs = _text_trace([c for c, _ in out_centres], [r for _, r in out_centres],
-                               [_fmt(out_vals[r, c]) if i <= n else "" for i, (r, c) in enumerate(steps)],
-                               size=num_size, color=INK)
-        else:
-            outs = _text_trace([ox], [top_out], [""], size=num_size, color=INK)
-        sum_text = _sum_text(p, x, w, oy, oxx, cells, numbers)
-        summary = _text_trace([-0.5], [rows + 0.15], [sum_text], size=font_size, color=INK, position="bottom right")
-        frames.append(dict(data=[polygon(wx, wy, fill=WINDOW_FILL, line=WINDOW_LINE),
-                                 polygon(hx, hy, fill="rgba(255,140,0,0.75)", line=WINDOW_LINE, width=4),
-                                 winner, outs, summary],
-                           traces=list(range(n_static, n_static + 5))))
-        labels.append(f"({oy}, {oxx})")
-    active = min(max(start - active_range.start, 0), len(frames) - 1)
-    for tr in frames[active]["data"]:
-        fig.add_trace(tr)
+    first = len(fig.data)
+    frames = [dict(data=_window_step(p, x, w, padded, steps, n, out_vals, place),
+                   traces=list(range(first, first + 5))) for n in shown]
+    labels = ["({}, {})".format(*steps[n]) for n in shown]
 
     in_title = f"<b>Input</b> {s.size[0]}×{s.size[1]}"
     if p.pads != ((0, 0), (0, 0)):
         in_title += f" + padding → {hp}×{wp}"
-    what = {"conv": "feature map", "maxpool": "max-pooled", "avgpool": "average-pooled"}[op]
-    _label(fig, -0.5, top_in - 0.55, in_title, "#1f4e79", font_size)
-    out_title = f"<b>Output</b> ({what}) {ho}×{wo}"
-    _label(fig, ox - 0.5, top_out - 0.55, out_title, "#274e13", font_size)
-    n_lines = (s.kernel[0] + 1) if numbers and op == "conv" else 2
-    bottom = rows + 0.5 + n_lines * font_size * 1.5 / cell_px
-    spill = max(0.0, len(out_title) * font_size * 0.6 / cell_px - wo - 1)  # room for a long title over a small map
-    fig = _layout(fig, ox + wo + spill, min(top_in, top_out) - 1.4, bottom, font_size=font_size, cell_px=cell_px)
-    return _animate(fig, frames, labels, active, fps=fps, font_size=font_size, prefix="Output cell (row, col): ")
+    what = {"conv": "feature map", "maxpool": "max-pooled", "avgpool": "average-pooled"}[s.op]
+    n_lines = (s.kernel[0] + 1) if numbers and s.op == "conv" else 2
+    return _finish(fig, frames, labels, start - shown.start, place, in_title=in_title,
+                   out_title=f"<b>Output</b> ({what}) {ho}×{wo}", out_width=wo, n_lines=n_lines, fps=fps,
+                   prefix="Output cell (row, col): ")
+
+
+def _padded_grid(fig: go.Figure, p: arithmetic.Plan, padded: np.ndarray, top: float, *, numbers: bool,
+                 num_size: int) -> None:
+    """The input with its padding ring; padding numbers in grey, so "0 from padding" never reads as data."""
+    hp, wp = padded.shape
+    (pt, pb), (pl, pr) = p.pads
+    kinds = np.ones((hp, wp), dtype=int)
+    kinds[:pt, :] = kinds[hp - pb:, :] = kinds[:, :pl] = kinds[:, wp - pr:] = 0
+    fig.add_traces(cell_grid(kinds, [PADDING, INPUT], dx=0, dy=top, name="input"))
+    if not numbers:
+        return
+    text = np.vectorize(format_number)(padded)
+    for kind, ink in ((0, PAD_INK), (1, INK)):
+        rs, cs = np.nonzero(kinds == kind)
+        fig.add_trace(_text_trace(cs.tolist(), (rs + top).tolist(), [text[r, c] for r, c in zip(rs, cs)],
+                                  size=num_size, color=ink))
+
+
+def _window_step(p: arithmetic.Plan, x, w, padded: np.ndarray, steps: list, n: int, out_vals,
+                 place: _Placement) -> list[dict]:
+    """The 5 moving traces of step ``n``: window, output cell, max-pool winner, outputs so far, the sum."""
+    oy, ox = steps[n]
+    numbers = out_vals is not None
+    cells = arithmetic.window(p, oy, ox)
+    wx, wy = _squares(cells, dy=place.top_in)
+    hx, hy = _squares([(oy, ox)], dy=place.top_out, dx=place.ox, inset=0.02)
+    mx, my = [], []
+    if p.setting.op == "maxpool" and numbers:  # ring the winner: the one value max pooling keeps
+        mx, my = _squares([cells[int(np.argmax([padded[r, c] for r, c in cells]))]], dy=place.top_in, inset=0.12)
+    if numbers:  # outputs computed so far
+        outs = _text_trace([place.ox + c for _, c in steps], [place.top_out + r for r, _ in steps],
+                           [format_number(out_vals[r, c]) if i <= n else "" for i, (r, c) in enumerate(steps)],
+                           size=place.num_size, color=INK)
+    else:
+        outs = _text_trace([place.ox], [place.top_out], [""], size=place.num_size, color=INK)
+    summary = _text_trace([-0.5], [place.rows + 0.15], [_sum_text(p, x, w, oy, ox, cells, numbers)],
+                          size=place.font_size, color=INK, position="bottom right")
+    return [polygon(wx, wy, fill=WINDOW_FILL, line=WINDOW_LINE),
+            polygon(hx, hy, fill="rgba(255,140,0,0.75)", line=WINDOW_LINE, width=4),
+            polygon(mx, my, fill="rgba(0,0,0,0)", line=ACCENT, width=5), outs, summary]
+
+
+def _finish(fig: go.Figure, frames: list[dict], labels: list[str], start: int, place: _Placement, *,
+            in_title: str, out_title: str, out_width: int, n_lines: int, fps: float, prefix: str) -> go.Figure:
+    """Show frame ``start`` first, title both grids, size the figure and attach the animation."""
+    active = min(max(start, 0), len(frames) - 1)
+    for trace in frames[active]["data"]:
+        fig.add_trace(trace)
+    _label(fig, -0.5, place.top_in - 0.55, in_title, "#1f4e79", place.font_size)
+    _label(fig, place.ox - 0.5, place.top_out - 0.55, out_title, "#274e13", place.font_size)
+    bottom = place.rows + 0.5 + n_lines * place.font_size * 1.5 / place.cell_px
+    # room for a long title over a small map
+    spill = max(0.0, len(out_title) * place.font_size * 0.6 / place.cell_px - out_width - 1)
+    fig = _layout(fig, place.ox + out_width + spill, min(place.top_in, place.top_out) - 1.4, bottom,
+                  font_size=place.font_size, cell_px=place.cell_px)
+    return _animate(fig, frames, labels, active, fps=fps, font_size=place.font_size, prefix=prefix)
 
 
 def _sum_text(p: arithmetic.Plan, x, w, oy: int, ox: int, cells, numbers: bool) -> str:
@@ -258,9 +292,9 @@ def _sum_text(p: arithmetic.Plan, x, w, oy: int, ox: int, cells, numbers: bool) 
     if s.op != "conv":
         return where + "<br>" + cell.text
     kw = s.kernel[1]
-    terms = [f"{_fmt(a)}×{arithmetic.signed_number(b)}" for a, b in zip(cell.inputs, cell.weights)]
+    terms = [f"{format_number(a)}×{arithmetic.signed_number(b)}" for a, b in zip(cell.inputs, cell.weights)]
     lines = [" + ".join(terms[i:i + kw]) + " +" for i in range(0, len(terms), kw)]
-    lines[-1] = lines[-1][:-2] + f" = <b>{_fmt(cell.value)}</b>"
+    lines[-1] = lines[-1][:-2] + f" = <b>{format_number(cell.value)}</b>"
     return where + "<br>" + "<br>".join(lines)
 
 
@@ -279,67 +313,79 @@ def transposed_figure(p: arithmetic.Plan, x: np.ndarray, w: np.ndarray, *, numbe
     ch, cw = max(fh, pt + ho), max(fw, pl + wo)         # canvas: full result (+ output padding)
     numbers = numbers and max(ch, cw) <= NUMBERS_MAX
     rows = max(h, ch, s.kernel[0] + 1)
-    top_in, top_out = (rows - h) / 2, (rows - ch) / 2
     cell_px = _cell_px(rows + 2, wid + cw + s.kernel[1] + 3.2, font_size)
     num_size = int(min(font_size * 1.2, cell_px * 0.38))
-    small = max(11, int(num_size * 0.8))
+    top_in, top_out = (rows - h) / 2, (rows - ch) / 2
 
     fig = AnimatedFigure()
     fig.add_traces(cell_grid(np.zeros((h, wid), dtype=int), [INPUT], dx=0, dy=top_in,
-                         text=np.vectorize(_fmt)(x) if numbers else None, font_size=num_size, name="input"))
+                             text=np.vectorize(format_number)(x) if numbers else None, font_size=num_size,
+                             name="input"))
     ox = wid + _middle(fig, s, w, wid - 0.5, (rows - 1) / 2, numbers=numbers, num_size=num_size,
                        font_size=font_size)
     kinds = np.zeros((ch, cw), dtype=int)
     kinds[pt:pt + ho, pl:pl + wo] = 1
     fig.add_traces(cell_grid(kinds, [CROPPED, OUTPUT], dx=ox, dy=top_out, name="output"))
-    n_static = len(fig.data)
+    place = _Placement(rows=rows, top_in=top_in, top_out=top_out, ox=ox, cell_px=cell_px, num_size=num_size,
+                       font_size=font_size)
 
     steps = arithmetic.positions(p)
-    active_range = _frame_range(len(steps), wid, start)
-    frames, labels = [], []
-    canvas = np.zeros((ch, cw))
-    touched = np.zeros((ch, cw), dtype=bool)
-    for n in range(active_range.stop):
-        iy, ix = steps[n]
+    shown = _frame_range(len(steps), wid, start)
+    first = len(fig.data)
+    frames = [dict(data=data, traces=list(range(first, first + 5)))
+              for data in _scatter_steps(p, x, w, (ch, cw), shown, place, numbers=numbers)]
+    labels = ["({}, {})".format(*steps[n]) for n in shown]
+    return _finish(fig, frames, labels, start - shown.start, place, in_title=f"<b>INPUT</b> {h}×{wid}",
+                   out_title=f"<b>OUTPUT</b> {ho}×{wo}", out_width=cw, n_lines=3, fps=fps,
+                   prefix="Input cell (row, col): ")
+
+
+def _scatter_steps(p: arithmetic.Plan, x, w, canvas_shape: tuple[int, int], shown: range, place: _Placement, *,
+                   numbers: bool):
+    """The 5 moving traces of each shown step: input cell, cells it feeds, what it adds, running sums, text.
+
+    Every step before ``shown`` is added into the running sums too, so a band in the middle starts right.
+    """
+    ch, cw = canvas_shape
+    canvas = np.zeros(canvas_shape)
+    touched = np.zeros(canvas_shape, dtype=bool)
+    small = max(11, int(place.num_size * 0.8))
+    cells = [(r, c) for r in range(ch) for c in range(cw)] if numbers else [(0, 0)]
+    for n, (iy, ix) in enumerate(arithmetic.positions(p)[:shown.stop]):
         fed = arithmetic.feeds(p, iy, ix)
         for fy, fx, i, j in fed:
             canvas[fy, fx] += x[iy, ix] * w[i, j]
             touched[fy, fx] = True
-        if n < active_range.start:
+        if n < shown.start:
             continue
-        cx, cy = _squares([(iy, ix)], dy=top_in, inset=0.02)
-        fx_, fy_ = _squares([(fy, fx) for fy, fx, _, _ in fed], dy=top_out, dx=ox)
-        frs, fcs = [f[0] for f in fed], [f[1] for f in fed]
-        adds = [f"+{_fmt(x[iy, ix] * w[i, j])}" if numbers and cell_px >= 44 else "" for _, _, i, j in fed]
-        corner = _text_trace([ox + c + 0.47 for c in fcs], [top_out + r + 0.47 for r in frs], adds,
-                             size=small, color=ACCENT, position="top left")
-        seen = [(r, c) for r in range(ch) for c in range(cw)] if numbers else [(0, 0)]
-        totals = _text_trace([ox + c for _, c in seen], [top_out + r for r, _ in seen],
-                             [_fmt(canvas[r, c]) if numbers and touched[r, c] else "" for r, c in seen],
-                             size=num_size, color=INK)
-        kept = sum(pt <= fy < pt + ho and pl <= fx < pl + wo for fy, fx, _, _ in fed)
-        msg = (f"input ({iy}, {ix}) stamps the kernel onto {len(fed)} output cells"
-               + (f"; {len(fed) - kept} land in the cropped border" if kept < len(fed) else ""))
-        if numbers:
-            msg += f"<br>each gets {_fmt(x[iy, ix])} × its kernel weight; numbers are running sums"
-        if (ch, cw) != (ho, wo):
-            msg += f"<br>grey: the full {ch}×{cw} result, before padding={pt} crops the border"
-        summary = _text_trace([-0.5], [rows + 0.15], [msg], size=font_size, color=INK, position="bottom right")
-        frames.append(dict(data=[polygon(cx, cy, fill="rgba(255,140,0,0.35)", line=WINDOW_LINE, width=5),
-                                 polygon(fx_, fy_, fill=WINDOW_FILL, line=WINDOW_LINE), corner, totals, summary],
-                           traces=list(range(n_static, n_static + 5))))
-        labels.append(f"({iy}, {ix})")
-    active = min(max(start - active_range.start, 0), len(frames) - 1)
-    for tr in frames[active]["data"]:
-        fig.add_trace(tr)
+        cx, cy = _squares([(iy, ix)], dy=place.top_in, inset=0.02)
+        fx_, fy_ = _squares([(fy, fx) for fy, fx, _, _ in fed], dy=place.top_out, dx=place.ox)
+        adds = [f"+{format_number(x[iy, ix] * w[i, j])}" if numbers and place.cell_px >= 44 else ""
+                for _, _, i, j in fed]
+        corner = _text_trace([place.ox + f[1] + 0.47 for f in fed], [place.top_out + f[0] + 0.47 for f in fed],
+                             adds, size=small, color=ACCENT, position="top left")
+        totals = _text_trace([place.ox + c for _, c in cells], [place.top_out + r for r, _ in cells],
+                             [format_number(canvas[r, c]) if numbers and touched[r, c] else "" for r, c in cells],
+                             size=place.num_size, color=INK)
+        summary = _text_trace([-0.5], [place.rows + 0.15], [_stamp_text(p, x, iy, ix, fed, canvas_shape, numbers)],
+                              size=place.font_size, color=INK, position="bottom right")
+        yield [polygon(cx, cy, fill="rgba(255,140,0,0.35)", line=WINDOW_LINE, width=5),
+               polygon(fx_, fy_, fill=WINDOW_FILL, line=WINDOW_LINE), corner, totals, summary]
 
-    _label(fig, -0.5, top_in - 0.55, f"<b>INPUT</b> {h}×{wid}", "#1f4e79", font_size)
-    out_title = f"<b>OUTPUT</b> {ho}×{wo}"
-    _label(fig, ox - 0.5, top_out - 0.55, out_title, "#274e13", font_size)
-    bottom = rows + 0.5 + 3 * font_size * 1.5 / cell_px
-    spill = max(0.0, len(out_title) * font_size * 0.6 / cell_px - cw - 1)
-    fig = _layout(fig, ox + cw + spill, min(top_in, top_out) - 1.4, bottom, font_size=font_size, cell_px=cell_px)
-    return _animate(fig, frames, labels, active, fps=fps, font_size=font_size, prefix="Input cell (row, col): ")
+
+def _stamp_text(p: arithmetic.Plan, x, iy: int, ix: int, fed: list, canvas_shape: tuple[int, int],
+                numbers: bool) -> str:
+    """What one input cell of a transposed convolution does, in words."""
+    ho, wo = p.out
+    (pt, _), (pl, _) = p.pads
+    kept = sum(pt <= fy < pt + ho and pl <= fx < pl + wo for fy, fx, _, _ in fed)
+    msg = (f"input ({iy}, {ix}) stamps the kernel onto {len(fed)} output cells"
+           + (f"; {len(fed) - kept} land in the cropped border" if kept < len(fed) else ""))
+    if numbers:
+        msg += f"<br>each gets {format_number(x[iy, ix])} × its kernel weight; numbers are running sums"
+    if canvas_shape != (ho, wo):
+        msg += f"<br>grey: the full {canvas_shape[0]}×{canvas_shape[1]} result, before padding={pt} crops the border"
+    return msg
 
 
 def geometry_figure(p: arithmetic.Plan, x: np.ndarray, w: np.ndarray, **kw) -> go.Figure:

@@ -42,7 +42,7 @@ def receptive_field(layers: list[tuple[int, int, int]]) -> list[Reach]:
     for k, s, d in layers:
         r += d * (k - 1) * j
         j *= s
-        out.append(Reach(r, j))
+        out.append(Reach(size=r, jump=j))
     return out
 
 
@@ -69,7 +69,7 @@ LENET = (("conv", 5, 6), ("maxpool", 2, None), ("conv", 5, 16), ("maxpool", 2, N
 
 def shape_walk(size: int = 32, channels: int = 3, layers=LENET) -> list[Stage]:
     """The lecture's LeNet walk (32 → 28 → 14 → 10 → 5), computed with :func:`plan`, not typed in."""
-    stages = [Stage("input", (channels, size, size), "")]
+    stages = [Stage(line="input", shape=(channels, size, size), formula="")]
     c, n = channels, size
     for op, k, filters in layers:
         s = Setting(op=op, size=(n, n), kernel=(k, k), stride=(1, 1) if op == "conv" else (k, k),
@@ -78,5 +78,5 @@ def shape_walk(size: int = 32, channels: int = 3, layers=LENET) -> list[Stage]:
         stride = s.stride[0]
         formula = f"⌊({n} − {k}) / {stride}⌋ + 1 = {p.out[0]}" if stride > 1 else f"{n} − {k} + 1 = {p.out[0]}"
         c, n = (filters or c), p.out[0]
-        stages.append(Stage(torch_line(p), (c, n, n), formula))
+        stages.append(Stage(line=torch_line(p), shape=(c, n, n), formula=formula))
     return stages

@@ -22,7 +22,7 @@ import scipy.ndimage as ndi
 import torch
 
 from explainer.images import to_gray
-from explainer.kernels.filtering import filter2d
+from explainer.kernels.filtering import filter2d, to_display
 from explainer.kernels.presets import KernelError, gaussian_1d, sobel_x, sobel_y
 
 
@@ -136,7 +136,25 @@ def canny(image: np.ndarray, *, sigma: float = 2.0, low: float = 0.1, high: floa
     scale = top if relative and top > 1e-6 else 1.0   # a flat image has no edges, only rounding
     lo, hi = low * scale, high * scale
     strong, weak, edges = hysteresis(thinned, lo, hi)
-    return CannyStages(gray, blurred, gx, gy, magnitude, thinned, strong, weak, edges, sigma, lo, hi)
+    return CannyStages(gray=gray, blurred=blurred, gx=gx, gy=gy, magnitude=magnitude, thinned=thinned,
+                       strong=strong, weak=weak, edges=edges, sigma=sigma, low=lo, high=hi)
+
+
+def stage_pictures(stages: CannyStages) -> dict[str, np.ndarray]:
+    """Each stage as ``(H, W)`` or ``(H, W, 3)`` uint8 pixels, to show side by side.
+
+    Magnitudes are scaled so the high threshold is white; the double threshold is drawn
+    white (strong) and blue (weak) on black.
+    """
+    to_white = 255 / max(stages.high, 1e-9)
+    double = np.zeros(stages.strong.shape + (3,), np.uint8)
+    double[stages.weak] = (90, 160, 255)
+    double[stages.strong] = (255, 255, 255)
+    return {"blurred": to_display(stages.blurred * 255, "clip").pixels,
+            "magnitude": to_display(stages.magnitude * to_white, "clip").pixels,
+            "thinned": to_display(stages.thinned * to_white, "clip").pixels,
+            "double": double,
+            "edges": stages.edges.astype(np.uint8) * 255}
 
 
 def agreement(a: np.ndarray, b: np.ndarray) -> dict[str, float]:

@@ -5,7 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from explainer.kernels.filtering import DIRECTION_COLOURS
-from explainer.kernels.presets import DIRECTIONS, _short
+from explainer.kernels.presets import DIRECTIONS, short_number
 from explainer.plotting import DIVERGING, styled, symmetric_range
 
 
@@ -58,13 +58,13 @@ def matrix_figure(values: np.ndarray, *, font_size: int = 14, height: int = 420,
     """
     v = np.pad(np.asarray(values, np.float64), pad)
     h, w = v.shape
-    text = [[_short(x) for x in row] for row in v]
+    text = [[short_number(x) for x in row] for row in v]
     if window is not None and weights is not None:
         r0, c0, kh, kw = window
         for i in range(kh):
             for j in range(kw):
                 if weights[i, j] != 0 or kh * kw <= 9:   # big kernels: the zeros would bury the rest
-                    text[r0 + i][c0 + j] += f"<br><b>×{_short(weights[i, j])}</b>"
+                    text[r0 + i][c0 + j] += f"<br><b>×{short_number(weights[i, j])}</b>"
     vmax = max(white, float(v.max())) if v.size else white
     fig = go.Figure(go.Heatmap(
         z=v, text=text, texttemplate="%{text}", colorscale="gray", zmin=min(0.0, float(v.min())), zmax=vmax,
@@ -90,7 +90,7 @@ def output_figure(values: np.ndarray, *, font_size: int = 14, height: int = 420,
     v = np.asarray(values, np.float64)
     lo, hi = symmetric_range(v)
     fig = go.Figure(go.Heatmap(
-        z=v, text=[[_short(x) for x in row] for row in v], texttemplate="%{text}", colorscale=DIVERGING,
+        z=v, text=[[short_number(x) for x in row] for row in v], texttemplate="%{text}", colorscale=DIVERGING,
         zmin=lo, zmax=hi, showscale=False, xgap=1, ygap=1,
         textfont=dict(size=_cell_font(max(v.shape), font_size)),
         hovertemplate="row %{y}, column %{x}: %{z:.4g}<extra></extra>"))

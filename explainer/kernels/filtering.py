@@ -168,7 +168,7 @@ def compass_map(image: np.ndarray, *, padding: str = "replicate") -> CompassMap:
     scale = np.percentile(strength, 99) or 1.0
     brightness = np.clip(strength / scale, 0, 1)[..., None]
     rgb = (DIRECTION_COLOURS[strongest] * brightness).astype(np.uint8)
-    return CompassMap(responses, strongest, strength, rgb)
+    return CompassMap(responses=responses, strongest=strongest, strength=strength, rgb=rgb)
 
 
 # ------------------------------------------------------------------------------------
@@ -212,7 +212,7 @@ def to_display(values: np.ndarray, mapping: str = "clip") -> Display:
     else:
         raise KernelError(f"Unknown display mapping {mapping!r}; use one of {', '.join(DISPLAYS)}.")
     pixels = np.clip(np.rint(out), 0, 255).astype(np.uint8)
-    return Display(pixels, mapping, lo, hi, raw_min, raw_max)
+    return Display(pixels=pixels, mapping=mapping, lo=lo, hi=hi, raw_min=raw_min, raw_max=raw_max)
 
 
 # ------------------------------------------------------------------------------------
@@ -242,16 +242,15 @@ def apply_filter(image: np.ndarray, kernel: np.ndarray, *, kind: str = "kernel",
     ``compass``: all 8 Robinson kernels on the grey image, coloured by the winner.
     """
     if kind == "magnitude":
-        gray = to_gray(image)
-        gx = convolve(gray, sobel_x(), padding=padding)
-        gy = convolve(gray, sobel_y(), padding=padding)
-        mag = np.hypot(gx, gy)
-        return Filtered(mag, to_display(mag, mapping), f"{_shape(image)} → {_shape(mag)}", {"gx": gx, "gy": gy})
+        gx, gy, mag = gradient_magnitude(image, padding=padding)
+        return Filtered(values=mag, display=to_display(mag, mapping), shapes=f"{_shape(image)} → {_shape(mag)}",
+                        parts={"gx": gx, "gy": gy})
     if kind == "compass":
         cm = compass_map(image, padding=padding)
-        shown = Display(cm.rgb, "direction", 0.0, float(np.percentile(cm.strength, 99)),
-                        float(cm.strength.min()), float(cm.strength.max()))
-        return Filtered(cm.strength, shown, f"{_shape(image)} → 8 maps → {_shape(cm.rgb)}",
-                        {"strongest": cm.strongest})
+        shown = Display(pixels=cm.rgb, mapping="direction", lo=0.0, hi=float(np.percentile(cm.strength, 99)),
+                        raw_min=float(cm.strength.min()), raw_max=float(cm.strength.max()))
+        return Filtered(values=cm.strength, display=shown, shapes=f"{_shape(image)} → 8 maps → {_shape(cm.rgb)}",
+                        parts={"strongest": cm.strongest})
     out = convolve(image, kernel, padding=padding, colour=colour, channel_weights=channel_weights)
-    return Filtered(out, to_display(out, mapping), f"{_shape(image)} → {_shape(out)}", {})
+    return Filtered(values=out, display=to_display(out, mapping), shapes=f"{_shape(image)} → {_shape(out)}",
+                    parts={})

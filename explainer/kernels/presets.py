@@ -26,6 +26,8 @@ from typing import Callable
 
 import numpy as np
 
+from explainer.worked_examples import SHARPEN
+
 MAX_SIDE = 31   # custom kernels: odd sides up to 31×31
 DIRECTIONS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")   # clockwise, 45° apart
 DIRECTION_NAMES = {"N": "north (up)", "NE": "north-east", "E": "east (right)", "SE": "south-east",
@@ -62,6 +64,21 @@ def shift(direction: str) -> np.ndarray:
     return k
 
 
+#: Where :func:`shift` puts its 1, for each direction the picture moves.
+SHIFT_SIDE = {"right": "left of", "left": "right of", "down": "above", "up": "below"}
+
+
+def describe_shift(direction: str) -> str:
+    """Why the shift kernel's 1 sits opposite to the move, and how that differs from the lecture."""
+    if direction not in SHIFT_SIDE:
+        raise KernelError(f"Unknown shift direction {direction!r}; use up, down, left or right.")
+    side = SHIFT_SIDE[direction]
+    return (f"Note: to move the picture {direction}, this kernel has its 1 **{side} the centre**. "
+            "`conv2d` lays the kernel on the image unflipped (a cross-correlation), so every pixel copies "
+            f"the neighbour {side} it. The lecture's \"shift right\" kernel has its 1 *right* of the centre "
+            "because a textbook convolution flips the kernel first; both move the picture right.")
+
+
 def box(size: int = 3) -> np.ndarray:
     """n×n average: every weight 1/n², so a flat region keeps its value."""
     _check_odd(size)
@@ -95,8 +112,10 @@ def sharpen(amount: float = 1.0, size: int = 3) -> np.ndarray:
 
 
 def sharpen_classic() -> np.ndarray:
-    """[[0,-1,0],[-1,5,-1],[0,-1,0]]: the centre counts 5 times, the 4 neighbours subtracted."""
-    return np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], np.float32)
+    """[[0,-1,0],[-1,5,-1],[0,-1,0]]: the centre counts 5 times, the 4 neighbours subtracted.
+
+    The lecture's zero-padding example (:data:`explainer.worked_examples.SHARPEN`)."""
+    return SHARPEN.astype(np.float32)
 
 
 def sobel_x() -> np.ndarray:
@@ -167,41 +186,44 @@ class Preset:
     key: str
     title: str
     about: str                       # one sentence, shown under the chooser
-    params: tuple[str, ...]          # which of size / sigma / amount / shift / direction / seed it uses
-    display: str                     # the display mapping that shows it best
+    params: tuple[str, ...] = ()     # which of size / sigma / amount / shift / direction / seed it uses
+    display: str = "clip"            # the display mapping that shows it best
     kind: str = "kernel"             # kernel | magnitude | compass | canny
 
 
 PRESETS: dict[str, Preset] = {p.key: p for p in [
-    Preset("identity", "Identity", "A single 1 in the centre copies the image unchanged.", (), "clip"),
-    Preset("shift", "Shift by one pixel", "A single 1 off-centre: every pixel takes its neighbour's value.",
-           ("shift",), "clip"),
-    Preset("box", "Box blur (n×n)", "Each pixel becomes the average of its n×n neighbourhood (weights 1/n²).",
-           ("size",), "clip"),
-    Preset("gaussian", "Gaussian blur", "A weighted average: close neighbours count more than far ones.",
-           ("size", "sigma"), "clip"),
-    Preset("detail", "Detail (original − smoothed)", "What blurring removed: fine texture and edges.",
-           ("size",), "rescale"),
-    Preset("sharpen", "Sharpen (original + amount × detail)", "Adds the detail back on top of the original.",
-           ("size", "amount"), "clip"),
-    Preset("sharpen5", "Sharpen (classic, centre 5)", "[[0,−1,0],[−1,5,−1],[0,−1,0]]: the lecture's padding example.",
-           (), "clip"),
-    Preset("sobel_x", "Sobel x", "Brightness change from left to right (vertical edges).", (), "abs"),
-    Preset("sobel_y", "Sobel y", "Brightness change from top to bottom (horizontal edges).", (), "abs"),
-    Preset("sobel_mag", "Sobel gradient magnitude", "√(Gx² + Gy²): edge strength in any direction.",
-           (), "clip", kind="magnitude"),
-    Preset("laplacian", "Laplacian", "Second derivative: zero on flat areas and smooth ramps.", (), "abs"),
-    Preset("outline", "Outline", "Centre 8, neighbours −1: outlines of shapes.", (), "clip"),
-    Preset("emboss", "Emboss", "A diagonal derivative plus the image: looks like a relief.", (), "clip"),
-    Preset("robinson", "Robinson compass (one direction)", "Edges whose bright side faces one of 8 directions.",
-           ("direction",), "abs"),
-    Preset("compass_map", "Robinson direction map", "All 8 compass kernels; each pixel coloured by the strongest.",
-           (), "clip", kind="compass"),
-    Preset("canny", "Canny edge detector (step by step)", "Blur → Sobel → thin → two thresholds → link.",
-           ("sigma",), "clip", kind="canny"),
-    Preset("random", "Random kernel", "Random weights, like a CNN filter before training.", ("size", "seed"),
-           "rescale"),
-    Preset("custom", "Custom (type your own)", "Any odd-sized kernel you type.", (), "rescale"),
+    Preset(key="identity", title="Identity", about="A single 1 in the centre copies the image unchanged."),
+    Preset(key="shift", title="Shift by one pixel",
+           about="A single 1 off-centre: every pixel takes its neighbour's value.", params=("shift",)),
+    Preset(key="box", title="Box blur (n×n)",
+           about="Each pixel becomes the average of its n×n neighbourhood (weights 1/n²).", params=("size",)),
+    Preset(key="gaussian", title="Gaussian blur",
+           about="A weighted average: close neighbours count more than far ones.", params=("size", "sigma")),
+    Preset(key="detail", title="Detail (original − smoothed)",
+           about="What blurring removed: fine texture and edges.", params=("size",), display="rescale"),
+    Preset(key="sharpen", title="Sharpen (original + amount × detail)",
+           about="Adds the detail back on top of the original.", params=("size", "amount")),
+    Preset(key="sharpen5", title="Sharpen (classic, centre 5)",
+           about="[[0,−1,0],[−1,5,−1],[0,−1,0]]: the lecture's padding example."),
+    Preset(key="sobel_x", title="Sobel x",
+           about="Brightness change from left to right (vertical edges).", display="abs"),
+    Preset(key="sobel_y", title="Sobel y",
+           about="Brightness change from top to bottom (horizontal edges).", display="abs"),
+    Preset(key="sobel_mag", title="Sobel gradient magnitude",
+           about="√(Gx² + Gy²): edge strength in any direction.", kind="magnitude"),
+    Preset(key="laplacian", title="Laplacian",
+           about="Second derivative: zero on flat areas and smooth ramps.", display="abs"),
+    Preset(key="outline", title="Outline", about="Centre 8, neighbours −1: outlines of shapes."),
+    Preset(key="emboss", title="Emboss", about="A diagonal derivative plus the image: looks like a relief."),
+    Preset(key="robinson", title="Robinson compass (one direction)",
+           about="Edges whose bright side faces one of 8 directions.", params=("direction",), display="abs"),
+    Preset(key="compass_map", title="Robinson direction map",
+           about="All 8 compass kernels; each pixel coloured by the strongest.", kind="compass"),
+    Preset(key="canny", title="Canny edge detector (step by step)",
+           about="Blur → Sobel → thin → two thresholds → link.", params=("sigma",), kind="canny"),
+    Preset(key="random", title="Random kernel", about="Random weights, like a CNN filter before training.",
+           params=("size", "seed"), display="rescale"),
+    Preset(key="custom", title="Custom (type your own)", about="Any odd-sized kernel you type.", display="rescale"),
 ]}
 
 
@@ -295,12 +317,8 @@ def parse_kernel(text: str, *, max_side: int = MAX_SIDE) -> np.ndarray:
     return np.array(rows, np.float32)
 
 
-def format_kernel(kernel: np.ndarray) -> str:
-    """The inverse of :func:`parse_kernel`: one line per row, short numbers."""
-    return "\n".join(" ".join(_short(v) for v in row) for row in np.asarray(kernel))
-
-
-def _short(v: float) -> str:
+def short_number(v: float) -> str:
+    """A weight or pixel written short: 4 significant digits, never "-0"."""
     s = f"{float(v):.4g}"
     return "0" if s in ("-0", "0") else s
 

@@ -1,6 +1,6 @@
 """Handwritten digits as uint8 tensors in memory: MNIST, or a labelled offline stand-in.
 
-MNIST comes through ``torchvision.datasets.MNIST`` from ``paths.data_dir()`` (the
+MNIST comes through ``torchvision.datasets.MNIST`` from ``config.data_dir()`` (the
 folder holds ``MNIST/raw/*-ubyte``, torchvision's layout). Each split is read once per
 process into a ``(N, 28, 28) uint8`` tensor; training converts and normalises a whole
 batch at a time (``normalise``), never one PIL image at a time.
@@ -12,13 +12,11 @@ name that says so. Never random noise.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gzip
-import hashlib
 import os
 import shutil
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -26,7 +24,8 @@ from typing import Callable, Iterator
 import torch
 import torch.nn.functional as F
 
-from explainer.config import data_dir
+from explainer.config import data_dir, mnist_raw_dir, offline
+from explainer.download import DownloadError, fetch
 
 #: The per-pixel mean and standard deviation of MNIST's training images (pixels in 0..1).
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
@@ -75,7 +74,7 @@ def normalise(images: torch.Tensor, mean: float, std: float) -> torch.Tensor:
 # --- MNIST ------------------------------------------------------------------------------------
 def mnist_available(root: str | Path | None = None) -> bool:
     """True when the four uncompressed MNIST files are in ``<root>/MNIST/raw``."""
-    raw = Path(root or data_dir()) / "MNIST" / "raw"
+    raw = mnist_raw_dir(root)
     return all((raw / name).is_file() for name in _raw_names())
 
 
@@ -91,9 +90,10 @@ def _load_mnist(root: str) -> DigitSet:
 
     train = MNIST(root, train=True, download=False)   # reads the IDX files into uint8 tensors
     test = MNIST(root, train=False, download=False)
-    return DigitSet("MNIST", str(Path(root) / "MNIST" / "raw"), True,
-                    train.data.contiguous(), train.targets.long(), test.data.contiguous(), test.targets.long(),
-                    MNIST_MEAN, MNIST_STD,
+    return DigitSet(name="MNIST", source=str(mnist_raw_dir(root)), is_mnist=True,
+                    train_images=train.data.contiguous(), train_labels=train.targets.long(),
+                    test_images=test.data.contiguous(), test_labels=test.targets.long(),
+                    mean=MNIST_MEAN, std=MNIST_STD,
                     note="70,000 handwritten digits (60,000 for training, 10,000 for testing), 28x28 pixels.")
 
 
@@ -122,17 +122,18 @@ def sklearn_digits(test_fraction: float = 0.25, seed: int = 0) -> DigitSet:
     train_images, train_labels = images[~test_mask], labels[~test_mask]
     pixels = train_images.float() / 255.0
     return DigitSet(
-        "scikit-learn digits (8x8, enlarged to 28x28) — not MNIST",
-        "sklearn.datasets.load_digits (bundled with scikit-learn, no download)", False,
-        train_images.contiguous(), train_labels, images[test_mask].contiguous(), labels[test_mask],
-        float(pixels.mean()), float(pixels.std()),
+        name="scikit-learn digits (8x8, enlarged to 28x28) — not MNIST",
+        source="sklearn.datasets.load_digits (bundled with scikit-learn, no download)", is_mnist=False,
+        train_images=train_images.contiguous(), train_labels=train_labels,
+        test_images=images[test_mask].contiguous(), test_labels=labels[test_mask],
+        mean=float(pixels.mean()), std=float(pixels.std()),
         note=f"{len(labels):,} digits written by 43 people, scanned at 8x8 pixels and enlarged here; "
              f"far fewer and blurrier than MNIST, so accuracies are not comparable. {HOW_TO_GET_MNIST}")
 
 
 def load_digits(root: str | Path | None = None, *, download: bool | None = None,
                 progress: Callable[[int, int, str], None] | None = None) -> DigitSet:
-    """MNIST from ``root`` (default ``paths.data_dir()``), else the labelled offline stand-in.
+    """MNIST from ``root`` (default ``config.data_dir()``), else the labelled offline stand-in.
 
     ``download`` (default: unless ``CONVSCOPE_OFFLINE=1``) fetches MNIST into ``root``
     first when it is missing; a failed download falls back quietly (``note`` says why).
@@ -140,7 +141,7 @@ def load_digits(root: str | Path | None = None, *, download: bool | None = None,
     """
     root = Path(root or data_dir())
     if download is None:
-        download = os.environ.get("CONVSCOPE_OFFLINE") != "1"
+        download = not offline()
     why = "MNIST is not in the data folder"
     if not mnist_available(root) and download:
         try:
@@ -153,7 +154,7 @@ def load_digits(root: str | Path | None = None, *, download: bool | None = None,
         except (OSError, RuntimeError, ValueError) as err:
             why = f"the MNIST files in {root} could not be read ({err})"
     fallback = sklearn_digits()
-    return DigitSet(**{**fallback.__dict__, "note": f"{why} ({root}). {fallback.note}"})
+    return dataclasses.replace(fallback, note=f"{why} ({root}). {fallback.note}")
 
 
 # --- download, with progress --------------------------------------------------------------
@@ -178,7 +179,7 @@ def download_events(root: str | Path | None = None, *, chunk: int = 1 << 16,
     """
     from torchvision.datasets import MNIST
 
-    raw = Path(root or data_dir()) / "MNIST" / "raw"
+    raw = mnist_raw_dir(root)
     raw.mkdir(parents=True, exist_ok=True)
     for i, (name, md5) in enumerate(MNIST.resources):
         target = raw / name[: -len(".gz")]
@@ -186,25 +187,19 @@ def download_events(root: str | Path | None = None, *, chunk: int = 1 << 16,
             continue
         errors = []
         for mirror in MNIST.mirrors:
-            part = raw / (name + ".part")
+            zipped = raw / name
             try:
-                with urllib.request.urlopen(mirror + name, timeout=timeout_s) as response, open(part, "wb") as out:
-                    total = int(response.headers.get("Content-Length") or 0)
-                    digest, done = hashlib.md5(), 0
-                    while block := response.read(chunk):
-                        out.write(block)
-                        digest.update(block)
-                        done += len(block)
-                        yield DownloadProgress(name, done, total, i, len(MNIST.resources))
-                if digest.hexdigest() != md5:
-                    raise RuntimeError(f"checksum mismatch for {name}")
-                with gzip.open(part, "rb") as zipped, open(target, "wb") as out:
-                    shutil.copyfileobj(zipped, out)
+                for done, total in fetch(mirror + name, zipped, algorithm="md5", expected=md5,
+                                         timeout_s=timeout_s, chunk=chunk):
+                    yield DownloadProgress(file=name, done=done, total=total, file_index=i,
+                                           n_files=len(MNIST.resources))
+                with gzip.open(zipped, "rb") as packed, open(target, "wb") as out:
+                    shutil.copyfileobj(packed, out)
                 break
-            except (OSError, RuntimeError, urllib.error.URLError) as err:
+            except (DownloadError, OSError) as err:
                 errors.append(f"{mirror}: {err}")
             finally:
-                part.unlink(missing_ok=True)
+                zipped.unlink(missing_ok=True)
         else:
             raise RuntimeError(f"could not download {name}: " + "; ".join(errors))
 
@@ -220,4 +215,4 @@ def download_mnist(root: str | Path | None = None,
         if progress is not None:
             progress(event.done, event.total, event.file)
     _load_mnist.cache_clear()
-    return root / "MNIST" / "raw"
+    return mnist_raw_dir(root)

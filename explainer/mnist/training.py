@@ -24,7 +24,6 @@ slower here). On a busy 2-core machine two threads lose far more than they gain
 from __future__ import annotations
 
 import math
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -33,8 +32,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from explainer.mnist.datasets import DigitSet, normalise
+from explainer.config import train_threads
 from explainer.device import cpu_count
+from explainer.mnist.datasets import DigitSet, normalise
 from explainer.mnist.networks import CNN_NAME, MLP_NAME, LeNetSpec, MLPSpec, build, count_parameters
 
 OPTIMIZERS = ("adam", "sgd")
@@ -141,8 +141,7 @@ def training_threads() -> int:
     On a busy 2-core machine two OpenMP threads that keep losing their core to other
     work wait on each other at every layer; one thread then trains several times faster.
     """
-    forced = os.environ.get("CONVSCOPE_TRAIN_THREADS")
-    return int(forced) if forced else max(1, cpu_count() - 1)
+    return train_threads() or max(1, cpu_count() - 1)
 
 
 def tune_cpu() -> None:
@@ -156,6 +155,11 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimiz
     if config.optimizer == "sgd":
         return torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
     raise ValueError(f"unknown optimizer {config.optimizer!r}; choose one of {OPTIMIZERS}")
+
+
+def cosine_decay(total_steps: int, on: bool = True):
+    """Learning-rate factor after ``k`` steps: ½(1 + cos(π k / total)), from 1 down to 0 (or 1 throughout)."""
+    return lambda k: 0.5 * (1 + math.cos(math.pi * min(k, total_steps) / total_steps)) if on else 1.0
 
 
 @torch.inference_mode()
@@ -172,6 +176,120 @@ def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, mean:
     return hits.item() / max(1, len(labels))
 
 
+class _Tally:
+    """Losses and hits of each network since the last Progress event, and the digits/s window."""
+
+    def __init__(self, names: list[str], t_start: float):
+        self.loss = {k: torch.zeros(()) for k in names}       # summed as tensors: read once per event
+        self.hits = {k: torch.zeros((), dtype=torch.long) for k in names}
+        self.digits = self.steps = 0
+        self.t_start, self.rate_digits, self.rate_t = t_start, 0, t_start
+
+    def progress(self, step: int, total: int, steps_per_epoch: int, batch: int, now: float) -> Progress:
+        """The event for everything since the last one; starts a new tally."""
+        elapsed = now - self.t_start
+        event = Progress(step=step, total_steps=total, epoch=step / steps_per_epoch, images_seen=step * batch,
+                         loss={k: (v / self.steps).item() for k, v in self.loss.items()},
+                         train_acc={k: v.item() / self.digits for k, v in self.hits.items()},
+                         images_per_s=(step * batch - self.rate_digits) / max(1e-9, now - self.rate_t),
+                         elapsed_s=elapsed, eta_s=(total - step) * elapsed / step)
+        for k in self.loss:
+            self.loss[k].zero_()
+            self.hits[k].zero_()
+        self.digits = self.steps = 0
+        if now - self.rate_t > 2.0:  # the rate over roughly the last two seconds
+            self.rate_digits, self.rate_t = step * batch, now
+        return event
+
+
+class _Trainer:
+    """Both networks, their optimizers and the batch plan of one run (a run's private state)."""
+
+    def __init__(self, data: DigitSet, config: TrainConfig):
+        self.data, self.config = data, config
+        torch.manual_seed(config.seed)
+        self.models = {MLP_NAME: build(config.mlp), CNN_NAME: build(config.cnn)}
+        self.names = list(self.models)
+        self.optimizers = {name: make_optimizer(m, config) for name, m in self.models.items()}
+        self.n = max(1, min(config.train_size, data.n_train))
+        self.gen = torch.Generator().manual_seed(config.seed)
+        self.subset = torch.randperm(data.n_train, generator=self.gen)[:self.n]
+        self.batch = max(1, min(config.batch_size, self.n))
+        self.steps_per_epoch = self.n // self.batch  # full batches only: a last batch of a few digits is noisy
+        self.per_epoch = self.steps_per_epoch * self.batch  # a different random few left out each epoch
+        self.total = self.steps_per_epoch * config.epochs
+        self.schedulers = {name: torch.optim.lr_scheduler.LambdaLR(opt, cosine_decay(self.total, config.lr_decay))
+                           for name, opt in self.optimizers.items()}
+        self.step = 0
+
+    def started(self) -> Started:
+        return Started(models=self.models, parameters={k: count_parameters(m) for k, m in self.models.items()},
+                       dataset=self.data.name, is_mnist=self.data.is_mnist, n_train=self.n,
+                       n_test=self.data.n_test, steps_per_epoch=self.steps_per_epoch, total_steps=self.total,
+                       config=self.config, digits_per_epoch=self.per_epoch)
+
+    def train_batch(self, x: torch.Tensor, y: torch.Tensor, tally: _Tally, epoch_hits: dict,
+                    epoch_time: dict) -> None:
+        """One optimiser step of each network on the same batch ``x`` ``(B, 1, 28, 28)``."""
+        for name in self.names:
+            t0 = time.perf_counter()
+            logits = self.models[name](x)  # (B, 10)
+            loss = F.cross_entropy(logits, y)
+            self.optimizers[name].zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizers[name].step()
+            self.schedulers[name].step()
+            correct = (logits.detach().argmax(1) == y).sum()
+            tally.loss[name] += loss.detach()
+            tally.hits[name] += correct
+            epoch_hits[name] += correct
+            epoch_time[name] += time.perf_counter() - t0
+        self.step += 1
+        tally.steps += 1
+        tally.digits += len(y)
+
+    def quick_test(self) -> Evaluated:
+        """Test accuracy on the first ``quick_test_size`` test digits, mid-epoch."""
+        data, quick = self.data, min(self.config.quick_test_size, self.data.n_test)
+        return Evaluated(step=self.step, epoch=self.step / self.steps_per_epoch, images_seen=self.step * self.batch,
+                         test_acc={k: accuracy(m, data.test_images[:quick], data.test_labels[:quick],
+                                               data.mean, data.std) for k, m in self.models.items()},
+                         n_images=quick, full=False)
+
+    def epoch(self, tally: _Tally) -> Iterator[Event]:
+        """Every batch of one epoch; yields Progress (and quick tests); returns (hits, seconds) per net."""
+        config, data, bs = self.config, self.data, self.batch
+        order = self.subset[torch.randperm(self.n, generator=self.gen)]
+        epoch_time = dict.fromkeys(self.names, 0.0)
+        epoch_hits = {k: torch.zeros((), dtype=torch.long) for k in self.names}
+        t_event = t_quick = time.perf_counter()
+        for i in range(0, self.per_epoch, bs):
+            idx = order[i:i + bs]
+            self.train_batch(normalise(data.train_images[idx], data.mean, data.std),  # (B, 1, 28, 28)
+                             data.train_labels[idx], tally, epoch_hits, epoch_time)
+            now = time.perf_counter()
+            last_of_epoch = i + bs >= self.per_epoch
+            if now - t_event >= config.event_every_s or last_of_epoch:
+                yield tally.progress(self.step, self.total, self.steps_per_epoch, bs, now)
+                t_event = time.perf_counter()
+            if not last_of_epoch and time.perf_counter() - t_quick >= config.quick_test_every_s:
+                yield self.quick_test()
+                t_quick = t_event = time.perf_counter()
+        return {k: v.item() for k, v in epoch_hits.items()}, epoch_time
+
+    def score_test_split(self, chunk: int = 2_500) -> Iterator[Scoring]:
+        """The whole test split, a chunk per event; returns ``{network: accuracy}``."""
+        data, test = self.data, {}
+        for name, model in self.models.items():
+            right = 0.0
+            for j in range(0, data.n_test, chunk):
+                labels = data.test_labels[j:j + chunk]
+                right += accuracy(model, data.test_images[j:j + chunk], labels, data.mean, data.std) * len(labels)
+                yield Scoring(network=name, done=min(j + chunk, data.n_test), total=data.n_test)
+            test[name] = round(right) / data.n_test
+        return test
+
+
 def train_events(data: DigitSet, config: TrainConfig = TrainConfig()) -> Iterator[Event]:
     """Train both networks of ``config`` on ``data``; yield events; return the models (eval mode).
 
@@ -182,93 +300,24 @@ def train_events(data: DigitSet, config: TrainConfig = TrainConfig()) -> Iterato
     threads_before = torch.get_num_threads()
     if config.threads > 0:
         torch.set_num_threads(config.threads)
-    torch.manual_seed(config.seed)
-    models = {MLP_NAME: build(config.mlp), CNN_NAME: build(config.cnn)}
-    optimizers = {name: make_optimizer(m, config) for name, m in models.items()}
-    n = max(1, min(config.train_size, data.n_train))
-    gen = torch.Generator().manual_seed(config.seed)
-    subset = torch.randperm(data.n_train, generator=gen)[:n]
-    bs = max(1, min(config.batch_size, n))
-    steps_per_epoch = n // bs    # full batches only: a last batch of a few digits makes a noisy step
-    per_epoch = steps_per_epoch * bs  # digits seen per epoch (a different random few left out each time)
-    total = steps_per_epoch * config.epochs
-    schedulers = {name: torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda k: 0.5 * (1 + math.cos(math.pi * min(k, total) / total)) if config.lr_decay else 1.0)
-        for name, opt in optimizers.items()}
-    quick = min(config.quick_test_size, data.n_test)
-    names = list(models)
-    for m in models.values():
+    trainer = _Trainer(data, config)
+    for m in trainer.models.values():
         m.train()
     try:  # from the first yield on, a Stop (generator.close()) still runs the `finally` below
-        yield Started(models, {k: count_parameters(m) for k, m in models.items()}, data.name, data.is_mnist,
-                      n, data.n_test, steps_per_epoch, total, config, per_epoch)
-        step = 0
-        t_start = time.perf_counter()
-        t_event = t_quick = t_start
-        loss_sum = {k: torch.zeros(()) for k in names}
-        hits = {k: torch.zeros((), dtype=torch.long) for k in names}
-        seen_since = steps_since = 0
-        rate_images, rate_t = 0, t_start
+        yield trainer.started()
+        tally = _Tally(trainer.names, time.perf_counter())
         for epoch in range(config.epochs):
-            order = subset[torch.randperm(n, generator=gen)]
-            epoch_time = dict.fromkeys(names, 0.0)
-            epoch_hits = {k: torch.zeros((), dtype=torch.long) for k in names}
-            for i in range(0, per_epoch, bs):
-                idx = order[i:i + bs]
-                x = normalise(data.train_images[idx], data.mean, data.std)  # (B, 1, 28, 28)
-                y = data.train_labels[idx]
-                for name in names:
-                    t0 = time.perf_counter()
-                    logits = models[name](x)  # (B, 10)
-                    loss = F.cross_entropy(logits, y)
-                    optimizers[name].zero_grad(set_to_none=True)
-                    loss.backward()
-                    optimizers[name].step()
-                    schedulers[name].step()
-                    correct = (logits.detach().argmax(1) == y).sum()
-                    loss_sum[name] += loss.detach()
-                    hits[name] += correct
-                    epoch_hits[name] += correct
-                    epoch_time[name] += time.perf_counter() - t0
-                step += 1
-                steps_since += 1
-                seen_since += len(idx)
-                now = time.perf_counter()
-                last_of_epoch = i + bs >= per_epoch
-                if now - t_event >= config.event_every_s or last_of_epoch:
-                    rate = (step * bs - rate_images) / max(1e-9, now - rate_t)
-                    yield Progress(step, total, step / steps_per_epoch, step * bs,
-                                   {k: (loss_sum[k] / steps_since).item() for k in names},
-                                   {k: hits[k].item() / seen_since for k in names},
-                                   rate, now - t_start, (total - step) * (now - t_start) / step)
-                    for k in names:
-                        loss_sum[k].zero_()
-                        hits[k].zero_()
-                    seen_since = steps_since = 0
-                    t_event = time.perf_counter()
-                    if t_event - rate_t > 2.0:  # the rate over roughly the last two seconds
-                        rate_images, rate_t = step * bs, t_event
-                if not last_of_epoch and time.perf_counter() - t_quick >= config.quick_test_every_s:
-                    yield Evaluated(step, step / steps_per_epoch, step * bs,
-                                    {k: accuracy(m, data.test_images[:quick], data.test_labels[:quick],
-                                                 data.mean, data.std) for k, m in models.items()},
-                                    quick, False)
-                    t_quick = t_event = time.perf_counter()
-            test = {}
-            for name, model in models.items():  # the whole test split, a chunk per event
-                right = 0.0
-                for j in range(0, data.n_test, 2_500):
-                    right += accuracy(model, data.test_images[j:j + 2_500], data.test_labels[j:j + 2_500],
-                                     data.mean, data.std) * len(data.test_labels[j:j + 2_500])
-                    yield Scoring(name, min(j + 2_500, data.n_test), data.n_test)
-                test[name] = round(right) / data.n_test
-            yield Evaluated(step, float(epoch + 1), step * bs, test, data.n_test, True)
-            yield EpochDone(epoch + 1, {k: epoch_hits[k].item() / per_epoch for k in names}, test, epoch_time,
-                            {k: per_epoch / max(1e-9, t) for k, t in epoch_time.items()})
-            t_event = t_quick = time.perf_counter()
-        return models
+            hits, seconds = yield from trainer.epoch(tally)
+            test = yield from trainer.score_test_split()
+            seen = trainer.step * trainer.batch
+            yield Evaluated(step=trainer.step, epoch=float(epoch + 1), images_seen=seen, test_acc=test,
+                            n_images=data.n_test, full=True)
+            yield EpochDone(epoch=epoch + 1, train_acc={k: h / trainer.per_epoch for k, h in hits.items()},
+                            test_acc=test, epoch_time_s=seconds,
+                            images_per_s={k: trainer.per_epoch / max(1e-9, t) for k, t in seconds.items()})
+        return trainer.models
     finally:
-        for m in models.values():
+        for m in trainer.models.values():
             m.eval()
         torch.set_num_threads(threads_before)
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Mapping
 
+from explainer.style.net import LAYERS
+
 import torch
 import torch.nn.functional as F
 
@@ -24,6 +26,9 @@ def gram_matrix(features: torch.Tensor) -> torch.Tensor:
         ``(N, C, C)``, symmetric.
     """
     n, c, h, w = features.shape
+    if not features.is_contiguous() and features.is_contiguous(memory_format=torch.channels_last):
+        pixels = features.permute(0, 2, 3, 1).reshape(n, h * w, c)  # (N, H*W, C): a view in this layout
+        return pixels.transpose(1, 2) @ pixels / (c * h * w)         # (N, C, C)
     flat = features.reshape(n, c, h * w)                       # (N, C, H*W)
     return flat @ flat.transpose(1, 2) / (c * h * w)          # (N, C, C)
 
@@ -55,3 +60,42 @@ def tv_loss(image: torch.Tensor) -> torch.Tensor:
     dy = image[:, :, 1:, :] - image[:, :, :-1, :]
     dx = image[:, :, :, 1:] - image[:, :, :, :-1]
     return dy.pow(2).mean() + dx.pow(2).mean()
+
+
+# ---------------------------------------------------------------------------------------
+# How these losses relate to the lecture's
+
+#: A footnote for the page: how :func:`content_loss`, :func:`gram_matrix` and :func:`style_loss`
+#: relate to the lecture's formulas, so that the scale of beta makes sense.
+LOSS_NORMALISATION_NOTE = r"""
+The lecture writes the content cost as $\tfrac12\sum_{ij}(F_{ij}-P_{ij})^2$ and the Gram matrix as
+$G = FF^\top$ (sums, no division). Here every quantity is divided by its size instead, so the numbers
+do not grow with the picture. For a layer with $C$ feature maps of $M = H \times W$ pixels:
+
+* content: the **mean** of $(F-P)^2$ over its $C\,M$ entries, i.e. $\frac{2}{C M}$ times the lecture's cost;
+* Gram matrix: $G = FF^\top / (C M)$, i.e. the lecture's $G$ divided by $C M$;
+* style, per layer: the **mean** of $(G-A)^2$ over the $C^2$ entries, i.e. $\frac{2}{C^4 M^2}$ times the
+  lecture's $\tfrac12\sum_{ij}(G_{ij}-A_{ij})^2$.
+
+So $\beta$ here is far larger than it would be with the lecture's sums: at 256 × 256 px, conv1_1
+($C=64$, $M=65\,536$) divides its style term by about $3.6 \times 10^{16}$ and conv4_2's content term
+($C=512$, $M=1024$) by about $2.6 \times 10^{5}$. Only the ratio $\beta/\alpha$ shapes the picture,
+and with means the same ratio works at every image size.
+"""
+
+
+def lecture_factors(height: int, width: int) -> dict[str, float]:
+    """What each of our loss terms is, times the lecture's (summed) term, for an ``height x width`` input.
+
+    ``{"content/<layer>": 2 / (C M), "style/<layer>": 2 / (C^4 M^2)}`` for every layer of
+    :data:`explainer.style.net.LAYERS`, with ``C`` its channels and ``M`` its pixels after
+    VGG19's 2x2 poolings. See :data:`LOSS_NORMALISATION_NOTE`.
+    """
+    out: dict[str, float] = {}
+    for name in LAYERS:
+        block = int(name[4])                     # conv<block>_<n>: block-1 poolings before it
+        c = min(64 * 2 ** (block - 1), 512)
+        m = (height // 2 ** (block - 1)) * (width // 2 ** (block - 1))
+        out[f"content/{name}"] = 2 / (c * m)
+        out[f"style/{name}"] = 2 / (c ** 4 * m ** 2)
+    return out

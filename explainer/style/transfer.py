@@ -26,9 +26,11 @@ Where this departs from the paper:
 * **Optimiser.** L-BFGS as in the paper, with a strong-Wolfe line search (the PyTorch
   tutorial uses none, and its steps often overshoot). The pixels are ``sigmoid(z)`` and
   ``z`` is optimised, so the picture stays in 0..1 without the tutorial's clamping (which
-  spoils L-BFGS's curvature estimates). Where the hardware runs bfloat16 natively (recent
-  CPUs, GPUs) the network's passes use it (``torch.autocast``), about 1.8x faster on CPU;
-  targets and the final losses stay in float32.
+  spoils L-BFGS's curvature estimates).
+* **Precision.** The network's passes run in bfloat16 (``torch.autocast``) only where one
+  timed pass showed it clearly faster than float32 on this machine
+  (:func:`explainer.style.net.network_precision`); targets, Gram matrices and the final
+  losses stay in float32.
 * **Keeping the content's colours** (Gatys et al. 2016, "Preserving color in neural
   artistic style transfer", luminance-only transfer): the transfer runs on luminance Y
   (YCbCr, ITU-R BT.601) with the style's luminance matched to the content's mean and
@@ -36,19 +38,20 @@ Where this departs from the paper:
 """
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass, field, replace
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from explainer.style.losses import content_loss, gram_matrix, style_loss, tv_loss  # noqa: F401
-from explainer.style.net import CONTENT_LAYER, STYLE_LAYERS, StyleNet
-from explainer.style.pixels import (match_luminance, resize_long_side, rgb_to_ycbcr, to_rgb,  # noqa: F401
-                           to_tensor, ycbcr_to_rgb)
+from explainer.precision import PRECISIONS
+from explainer.style.losses import content_loss, gram_matrix, style_loss, tv_loss
+from explainer.style.net import CONTENT_LAYER, STYLE_LAYERS, StyleNet, network_precision
+from explainer.style.pixels import match_luminance, resize_long_side, rgb_to_ycbcr, to_rgb, to_tensor, ycbcr_to_rgb
 
 INITS = ("content", "noise", "style")
 OPTIMIZERS = ("lbfgs", "adam")
@@ -85,7 +88,7 @@ class StyleSettings:
     init: str = "content"                    # content | noise | style
     optimizer: str = "lbfgs"                 # lbfgs | adam
     line_search: bool = True                 # L-BFGS with a strong-Wolfe line search (no overshooting)
-    precision: str = "auto"                  # auto (bfloat16 where the hardware has it) | float32 | bfloat16
+    precision: str = "auto"                  # auto (whichever measures faster here) | float32 | bfloat16
     adam_lr: float = 0.1                     # on z, where picture = sigmoid(z)
     keep_colors: bool = False
     style_scale: float = 1.0                 # style image's long side relative to the output's
@@ -95,6 +98,8 @@ class StyleSettings:
     def __post_init__(self):
         if self.init not in INITS:
             raise ValueError(f"init must be one of {INITS}, not {self.init!r}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, not {self.precision!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, not {self.optimizer!r}")
         if not any(self.style_layers.values()) and not self.content_weight:
@@ -120,7 +125,7 @@ def compute_targets(net: StyleNet, content: torch.Tensor, style: torch.Tensor,
         content_feat = net.extract(content, [settings.content_layer])[settings.content_layer]
         style_layers = list(settings.active_style_layers)
         grams = {k: gram_matrix(v) for k, v in net.extract(style, style_layers).items()} if style_layers else {}
-    return Targets(content_feat, grams)
+    return Targets(content=content_feat, grams=grams)
 
 
 def objective(net: StyleNet, image: torch.Tensor, targets: Targets, settings: StyleSettings, *,
@@ -192,20 +197,27 @@ class StyleResult:
     evaluations: int
 
 
-def _autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
-    """bfloat16 for the network's forward/backward where the hardware runs it natively, else None."""
-    if precision == "float32":
-        return None
-    if precision == "bfloat16":
-        return torch.bfloat16
-    if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
-    if device.type == "cpu":
-        try:
-            return torch.bfloat16 if torch.ops.mkldnn._is_mkldnn_bf16_supported() else None
-        except (AttributeError, RuntimeError):
-            return None
-    return None
+def _network_inputs(net: StyleNet, content_rgb: np.ndarray, style_rgb: np.ndarray,
+                    settings: StyleSettings) -> tuple[torch.Tensor, torch.Tensor]:
+    """Content and style as ``(1, 3, H, W)`` tensors; luminance only (repeated x3) when keeping colours."""
+    if settings.size < MIN_SIZE:
+        raise ValueError(f"The output must be at least {MIN_SIZE} px on its long side "
+                         f"(VGG halves it four times before conv5_1); got {settings.size}.")
+    content, style = to_tensor(content_rgb, net.device), to_tensor(style_rgb, net.device)
+    if not settings.keep_colors:
+        return content, style
+    content_y = rgb_to_ycbcr(content)[:, :1]
+    style_y = match_luminance(rgb_to_ycbcr(style)[:, :1], content_y)
+    return content_y.expand(-1, 3, -1, -1), style_y.expand(-1, 3, -1, -1)
+
+
+def _as_rgb(content_rgb: np.ndarray, settings: StyleSettings, x: torch.Tensor) -> torch.Tensor:
+    """The optimised picture as the RGB picture it stands for (luminance + the content's chroma)."""
+    if not settings.keep_colors:
+        return x
+    chroma = F.interpolate(rgb_to_ycbcr(to_tensor(content_rgb, x.device))[:, 1:], size=x.shape[-2:],
+                           mode="bilinear", align_corners=False, antialias=True)
+    return ycbcr_to_rgb(torch.cat([x[:, :1], chroma], 1)).clamp(0, 1)
 
 
 def _initial_image(init: str, content: torch.Tensor, style: torch.Tensor, seed: int) -> torch.Tensor:
@@ -217,129 +229,168 @@ def _initial_image(init: str, content: torch.Tensor, style: torch.Tensor, seed: 
     return torch.rand(content.shape, generator=gen).to(content.device)
 
 
+def _level_start(settings: StyleSettings, content: torch.Tensor, style: torch.Tensor,
+                 coarse: tuple[torch.Tensor, torch.Tensor] | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(z, start_z)`` for a level: ``z`` is optimised, the picture is ``sigmoid(z)``.
+
+    ``coarse`` is the previous level's ``(z, start_z)``. The picture is sigmoid(z), always inside
+    0..1 without clamping (clamping between steps corrupts L-BFGS's curvature estimates).
+    """
+    start_image = _initial_image(settings.init, content, style, settings.seed)
+    if settings.keep_colors:
+        start_image = start_image.mean(1, keepdim=True)  # optimise luminance only
+    start_z = torch.logit(start_image.clamp(_EPS, 1 - _EPS))
+    z = start_z
+    if coarse is not None:
+        # Coarse-to-fine: this level's start plus the *change* the coarser level made, upsampled
+        # (upsampling the coarse picture itself would blur away the fine texture conv1_1 measures).
+        coarse_z, coarse_start = coarse
+        z = start_z + F.interpolate(coarse_z - coarse_start, size=content.shape[-2:], mode="bicubic",
+                                    align_corners=False)
+    return z.detach().contiguous().requires_grad_(True), start_z
+
+
+def _optimizer(z: torch.Tensor, settings: StyleSettings) -> torch.optim.Optimizer:
+    if settings.optimizer == "adam":
+        return torch.optim.Adam([z], lr=settings.adam_lr)
+    # max_iter=1: each step() is one L-BFGS iteration (one evaluation, a few with the line search),
+    # so progress is reported after every one; the curvature history lives on in the optimiser's
+    # state. Tolerances 0: the budget, not the optimiser, decides when to stop. max_eval bounds
+    # the line search too (max_ls = max_eval - 1 here).
+    return torch.optim.LBFGS([z], lr=1.0, max_iter=1, max_eval=21, history_size=100, tolerance_grad=0,
+                             tolerance_change=0, line_search_fn="strong_wolfe" if settings.line_search else None)
+
+
+class _LevelObjective:
+    """The closure the optimiser calls at one level: loss and gradient at ``z``.
+
+    L-BFGS asks again for the point it just evaluated at the start of each step(); the last
+    evaluation is remembered so that costs nothing.
+    """
+
+    def __init__(self, net: StyleNet, z: torch.Tensor, targets: Targets, settings: StyleSettings,
+                 autocast: torch.dtype | None):
+        self.net, self.z, self.targets, self.settings, self.autocast = net, z, targets, settings, autocast
+        self.optimizer = _optimizer(z, settings)
+        self.evaluations = 0
+        self.tried: list[tuple[torch.Tensor, dict[str, torch.Tensor]]] = []  # this step's (z, terms)
+        self._last: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None  # z, grad, loss
+        self._scale: float | None = None
+
+    def __call__(self) -> torch.Tensor:
+        z = self.z
+        if self._last is not None and torch.equal(self._last[0], z.detach()):
+            z.grad = self._last[1].clone()
+            return self._last[2]
+        self.optimizer.zero_grad(set_to_none=True)
+        terms = objective(self.net, torch.sigmoid(z).expand(-1, 3, -1, -1), self.targets, self.settings,
+                          autocast=self.autocast)
+        # L-BFGS is scale-invariant except for absolute thresholds (it drops curvature pairs with
+        # s.y < 1e-10): tiny losses (e.g. untrained weights) would stall it. Optimise the loss
+        # scaled to 1e4 at this level's start; the events report it unscaled.
+        if self._scale is None:
+            self._scale = 1e4 / max(terms["total"].item(), 1e-30)
+        scaled = terms["total"] * self._scale
+        scaled.backward()
+        self._last = (z.detach().clone(), z.grad.clone(), scaled.detach())
+        self.evaluations += 1
+        self.tried.append((self._last[0], terms))
+        return scaled
+
+    def step(self) -> dict[str, float] | None:
+        """One optimiser step; the loss terms at the point it accepted (a line search tries others)."""
+        self.tried = []
+        self.optimizer.step(self)
+        z = self.z.detach()
+        accepted = [t for x, t in self.tried if torch.equal(x, z)] or [t for _, t in self.tried[-1:]]
+        return {k: float(v.detach()) for k, v in accepted[-1].items()} if accepted else None
+
+
+@dataclass
+class _Progress:
+    """What the levels of one transfer share: the plan, evaluations done, the newest frame."""
+
+    plan: list[tuple[int, int]]
+    frame: Callable[[torch.Tensor], np.ndarray]  # z -> (H, W, 3) uint8
+    frame_every_s: float
+    start: float = field(default_factory=time.monotonic)
+    done: int = 0
+    last_frame: StyleEvent | None = None
+    last_frame_at: float = -math.inf
+
+    @property
+    def total(self) -> int:
+        return sum(n for _, n in self.plan)
+
+    def eta_s(self, level: int, level_done: int, level_s: float) -> float:
+        """This level's time per evaluation, scaled for the levels to come by pixel count plus a
+        fixed per-pass overhead (small images do not get proportionally cheaper)."""
+        def cost(side: int) -> float:
+            return side * side + _OVERHEAD_PX
+        long_side, evals = self.plan[level]
+        left = max(0, evals - level_done) + sum(n * cost(s) / cost(long_side) for s, n in self.plan[level + 1:])
+        return level_s / max(level_done, 1) * left
+
+    def attach_frame(self, event: StyleEvent, z: torch.Tensor, *, force: bool) -> None:
+        """Give ``event`` the current picture if one is due, dropping the previous frame's."""
+        now = time.monotonic()
+        if force or now - self.last_frame_at >= self.frame_every_s:
+            event.image = self.frame(z)
+            if self.last_frame is not None:
+                self.last_frame.image = None
+            self.last_frame, self.last_frame_at = event, now
+
+
+def _optimise_level(net: StyleNet, z: torch.Tensor, targets: Targets, settings: StyleSettings,
+                    autocast: torch.dtype | None, progress: _Progress, level: int) -> Iterator[StyleEvent]:
+    """Optimise ``z`` in place for this level's budget of evaluations, one event per step."""
+    evals = progress.plan[level][1]
+    level_objective = _LevelObjective(net, z, targets, settings, autocast)
+    level_start = time.monotonic()
+    losses: dict[str, float] = {}
+    while level_objective.evaluations < evals:
+        before = level_objective.evaluations
+        losses = level_objective.step() or losses
+        progress.done += level_objective.evaluations - before
+        if not math.isfinite(losses["total"]):
+            raise FloatingPointError("The loss became NaN or infinite; lower the weights or use L-BFGS.")
+        now = time.monotonic()
+        event = StyleEvent(iteration=min(progress.done, progress.total), total_iterations=progress.total,
+                           level=level, shape=tuple(z.shape[-2:]), losses=losses, elapsed_s=now - progress.start,
+                           eta_s=progress.eta_s(level, level_objective.evaluations, now - level_start))
+        progress.attach_frame(event, z, force=before == 0 or level_objective.evaluations >= evals)
+        yield event
+
+
 def transfer(net: StyleNet, content_rgb: np.ndarray, style_rgb: np.ndarray,
              settings: StyleSettings = StyleSettings()) -> Iterator[StyleEvent]:
-    """Paint ``content_rgb`` in the style of ``style_rgb``; yields a :class:`StyleEvent` per evaluation.
+    """Paint ``content_rgb`` in the style of ``style_rgb``; yields a :class:`StyleEvent` per step.
 
     Args:
         content_rgb, style_rgb: ``(H, W, 3) uint8``, any sizes and aspect ratios. The output
             has the content's aspect ratio and long side ``settings.size``.
     Returns (as the generator's value): a :class:`StyleResult`.
     """
-    if settings.size < MIN_SIZE:
-        raise ValueError(f"The output must be at least {MIN_SIZE} px on its long side "
-                         f"(VGG halves it four times before conv5_1); got {settings.size}.")
-    device = net.device
-    content_full = to_tensor(content_rgb, device)
-    style_full = to_tensor(style_rgb, device)
-    if settings.keep_colors:
-        content_ycc = rgb_to_ycbcr(content_full)
-        style_y = match_luminance(rgb_to_ycbcr(style_full)[:, :1], content_ycc[:, :1])
-        content_full, style_full = content_ycc[:, :1].expand(-1, 3, -1, -1), style_y.expand(-1, 3, -1, -1)
-
-    plan = schedule(settings)
-    total_evals = sum(n for _, n in plan)
-    done = 0
-    start = time.monotonic()
-    last_frame_at, last_frame = -math.inf, None
-    z = prev_start_z = None
-    losses: dict[str, float] = {}
-
-    def as_rgb(x: torch.Tensor) -> torch.Tensor:
-        """The optimised variable as the RGB picture it stands for."""
-        if not settings.keep_colors:
-            return x
-        chroma = F.interpolate(rgb_to_ycbcr(to_tensor(content_rgb, device))[:, 1:], size=x.shape[-2:],
-                               mode="bilinear", align_corners=False, antialias=True)
-        return ycbcr_to_rgb(torch.cat([x[:, :1], chroma], 1)).clamp(0, 1)
-
-    autocast = _autocast_dtype(settings.precision, device)
-    for level, (long_side, evals) in enumerate(plan):
+    content_full, style_full = _network_inputs(net, content_rgb, style_rgb, settings)
+    autocast = network_precision(net, settings.precision).autocast
+    as_rgb = functools.partial(_as_rgb, content_rgb, settings)
+    progress = _Progress(plan=schedule(settings), frame=lambda z: to_rgb(as_rgb(torch.sigmoid(z.detach()))),
+                         frame_every_s=settings.frame_every_s)
+    coarse = None
+    for level, (long_side, _) in enumerate(progress.plan):
         content = resize_long_side(content_full, long_side)
         style = resize_long_side(style_full, max(MIN_LEVEL_SIDE // 2, round(long_side * settings.style_scale)))
         targets = compute_targets(net, content, style, settings)
-        start_image = _initial_image(settings.init, content, style, settings.seed)
-        if settings.keep_colors:
-            start_image = start_image.mean(1, keepdim=True)  # optimise luminance only
-        # The picture is sigmoid(z): always inside 0..1 without clamping (clamping between
-        # steps corrupts L-BFGS's curvature estimates and makes its steps overshoot).
-        start_z = torch.logit(start_image.clamp(_EPS, 1 - _EPS))
-        if z is None:
-            z = start_z
-        else:
-            # Coarse-to-fine: this level's start plus the *change* the coarser level made,
-            # upsampled (upsampling the coarse picture itself would blur away the fine texture
-            # that conv1_1 measures).
-            z = start_z + F.interpolate(z - prev_start_z, size=content.shape[-2:], mode="bicubic",
-                                        align_corners=False)
-        prev_start_z = start_z
-        z = z.detach().contiguous().requires_grad_(True)
-        if settings.optimizer == "lbfgs":
-            # max_iter=1: each step() is one L-BFGS iteration (one evaluation, a few with the line
-            # search), so progress is reported after every one; the curvature history lives on in
-            # the optimiser's state. Tolerances 0: the budget, not the optimiser, decides when to stop.
-            # max_eval bounds the line search too (max_ls = max_eval - 1 here).
-            opt = torch.optim.LBFGS([z], lr=1.0, max_iter=1, max_eval=21, history_size=100, tolerance_grad=0,
-                                    tolerance_change=0,
-                                    line_search_fn="strong_wolfe" if settings.line_search else None)
-        else:
-            opt = torch.optim.Adam([z], lr=settings.adam_lr)
-        tried: list = []                  # (z, loss terms) of this step's evaluations
-        level_start = None
-        cache: dict = {"evaluations": 0}  # the last evaluation: each step() first re-asks for it
-
-        def closure():
-            if "z" in cache and torch.equal(cache["z"], z.detach()):
-                z.grad = cache["grad"].clone()
-                return cache["loss"]
-            opt.zero_grad(set_to_none=True)
-            terms = objective(net, torch.sigmoid(z).expand(-1, 3, -1, -1), targets, settings, autocast=autocast)
-            # L-BFGS is scale-invariant except for absolute thresholds (it drops curvature pairs
-            # with s.y < 1e-10): tiny losses (e.g. untrained weights) would stall it. Optimise
-            # the loss scaled to 1e4 at this level's start; the events report it unscaled.
-            cache.setdefault("scale", 1e4 / max(terms["total"].item(), 1e-30))
-            scaled = terms["total"] * cache["scale"]
-            scaled.backward()
-            cache.update(z=z.detach().clone(), grad=z.grad.clone(), loss=scaled.detach(),
-                         evaluations=cache["evaluations"] + 1)
-            tried.append((cache["z"], terms))
-            return scaled
-
-        first = True
-        while cache["evaluations"] < evals:
-            before, tried = cache["evaluations"], []
-            level_start = level_start or time.monotonic()
-            opt.step(closure)
-            done += cache["evaluations"] - before
-            # report the point the step accepted (a line search also tries others)
-            accepted = [t for x, t in tried if torch.equal(x, z.detach())] or [t for _, t in tried[-1:]]
-            if accepted:
-                losses = {k: float(v.detach()) for k, v in accepted[-1].items()}
-            if not math.isfinite(losses["total"]):
-                raise FloatingPointError("The loss became NaN or infinite; lower the weights or use L-BFGS.")
-            elapsed = time.monotonic() - start
-            # ETA: this level's time per evaluation, scaled for the levels to come by pixel count
-            # plus a fixed per-pass overhead (small images do not get proportionally cheaper)
-            per_eval = (time.monotonic() - level_start) / max(cache["evaluations"], 1)
-            cost = lambda side: side * side + _OVERHEAD_PX  # noqa: E731
-            left = max(0, evals - cache["evaluations"]) + sum(n * cost(s) / cost(long_side)
-                                                             for s, n in plan[level + 1:])
-            event = StyleEvent(min(done, total_evals), total_evals, level, tuple(z.shape[-2:]), losses,
-                               elapsed, per_eval * left)
-            now = time.monotonic()
-            if now - last_frame_at >= settings.frame_every_s or cache["evaluations"] >= evals or first:
-                event.image = to_rgb(as_rgb(torch.sigmoid(z.detach())))
-                if last_frame is not None:
-                    last_frame.image = None
-                last_frame, last_frame_at = event, now
-            first = False
-            yield event
+        z, start_z = _level_start(settings, content, style, coarse)
+        yield from _optimise_level(net, z, targets, settings, autocast, progress, level)
+        coarse = (z.detach(), start_z)
 
     with torch.no_grad():  # the losses *at* the final picture, in full precision
         image = torch.sigmoid(z.detach())
         losses = {k: float(v) for k, v in objective(net, image.expand(-1, 3, -1, -1), targets, settings).items()}
         final = as_rgb(image).clamp(0, 1)
-    return StyleResult(to_rgb(final), losses, time.monotonic() - start, done)
+    return StyleResult(image=to_rgb(final), losses=losses, elapsed_s=time.monotonic() - progress.start,
+                       evaluations=progress.done)
 
 
 def run_to_end(events: Iterator[StyleEvent]) -> StyleResult:
@@ -399,5 +450,6 @@ def gram_view(net: StyleNet, style_rgb: np.ndarray, output_rgb: np.ndarray, laye
     order = torch.argsort(a.diagonal(), descending=True)[:channels]
     block = lambda m: m[order][:, order].cpu().numpy()  # noqa: E731
     top = order[:maps]
-    return GramView(layer, a.shape[0], tuple(fo.shape[-2:]), order.tolist(), block(a), block(g),
-                    fs[0, top].cpu().numpy(), fo[0, top].cpu().numpy(), float(F.mse_loss(g, a)))
+    return GramView(layer=layer, n_channels=a.shape[0], map_shape=tuple(fo.shape[-2:]), channels=order.tolist(),
+                    style_gram=block(a), output_gram=block(g), style_maps=fs[0, top].cpu().numpy(),
+                    output_maps=fo[0, top].cpu().numpy(), layer_loss=float(F.mse_loss(g, a)))

@@ -148,3 +148,39 @@ def screenshot(page, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+PROJECTOR_SIZES = [(1280, 720), (1920, 1080)]
+
+
+def assert_in_viewport(page, selector: str, *, what: str = "main picture") -> dict:
+    """The first element matching ``selector`` lies wholly inside the viewport, unscrolled."""
+    page.evaluate("window.scrollTo(0, 0)")
+    element = page.locator(selector).first
+    element.wait_for(state="visible")
+    box = element.bounding_box()
+    size = page.viewport_size
+    assert box is not None, f"{what} ({selector}) has no box"
+    inside = (box["x"] >= -1 and box["y"] >= -1 and box["x"] + box["width"] <= size["width"] + 1
+              and box["y"] + box["height"] <= size["height"] + 1)
+    assert inside, f"{what} ({selector}) at {box} is not inside the {size['width']}x{size['height']} viewport"
+    return box
+
+
+@pytest.fixture
+def projector(browser):
+    """A function ``open(url, path, size)`` giving a page at a projector size in presentation mode."""
+    contexts = []
+
+    def open_at(url: str, path: str, size: tuple[int, int]):
+        context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+        contexts.append(context)
+        pg = context.new_page()
+        pg.set_default_timeout(60_000)
+        sep = "&" if "?" in path else "?"
+        open_page(pg, url, f"{path}{sep}present=1")
+        return pg
+
+    yield open_at
+    for context in contexts:
+        context.close()

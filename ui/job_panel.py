@@ -1,0 +1,167 @@
+"""One panel for every long job a page runs: start, live progress, Stop, queue position, failure.
+
+A page describes its job with a start button and one or two small functions; the panel
+does the lifecycle in one place: it submits the job to the process's shared runner
+(``explainer.jobs.default_runner()``, heavy jobs one per two CPU cores), polls it with
+``st.fragment(run_every=…)`` only while it is unfinished, shows the queue position while
+it waits, a progress bar and a Stop button while it runs, the error when it fails, and
+reruns the whole page once when it ends (so what depends on the result appears and the
+polling stops). The job and the page's own ``context`` (a log to fill, the settings the
+run used) live in the session under the job's key from ``ui.keys``.
+
+Usage (a page)::
+
+    from ui import keys
+    from ui.job_panel import JobPanel, ProgressLine
+
+    panel = JobPanel(keys.AUG_JOB, what="training run")   # what: a noun for the messages
+
+    def progress(job, context) -> ProgressLine | None:      # None: nothing reported yet
+        event = job.latest
+        if event is None:
+            return None
+        return ProgressLine(fraction=event.step / event.total, text=f"step {event.step:,}", eta_s=event.eta_s)
+
+    def draw(job, context) -> None:                        # the live result, redrawn on every poll
+        st.plotly_chart(curves_figure(job.events))
+
+    panel.start_button("Train", lambda: train_events(data, config), context={"config": config})
+    panel.show(progress, draw, idle="Press **Train** to start.")
+    if panel.finished_ok:                                  # e.g. the analysis of panel.job.result
+        ...
+
+Hooks receive ``(job, context)``: ``job`` is an ``explainer.jobs.Job`` (``events``,
+``latest``, ``result``, ``state``), ``context`` whatever was given at start. ``on_finish``
+(optional) runs once per job, after the job's generator has closed, just before the
+whole-page rerun: keep results in the session there.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+import streamlit as st
+
+from explainer.jobs import DONE, FAILED, QUEUED, STOPPED, Job, default_runner
+
+Hook = Callable[[Job, Any], None]
+
+
+@dataclass(frozen=True)
+class ProgressLine:
+    """What the progress bar says: ``text`` plus, while running, the time left or ``note``."""
+
+    fraction: float                 # 0..1 of the whole job
+    text: str                       # what is done, e.g. "Epoch 1/2 · 3,200 / 60,000 digits"
+    eta_s: float | None = None      # seconds left, shown while running
+    note: str | None = None         # shown instead of the time left (e.g. "scoring the test digits…")
+
+
+def duration(seconds: float) -> str:
+    """``42 s`` or ``2.5 min``: times a lecture hall reads at a glance."""
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
+
+
+class JobPanel:
+    """The lifecycle of one kind of job on one page (one job per session at a time).
+
+    Args:
+        key: session-state key of the job (from ``ui.keys``); the panel also uses
+            ``<key>_context`` and ``<key>_shown``.
+        what: a noun for messages ("training run", "painting").
+        poll_s: seconds between two polls while the job is unfinished.
+        heavy: queue with the other heavy jobs (False: a light job such as a download).
+    """
+
+    def __init__(self, key: str, *, what: str = "job", poll_s: float = 0.5, heavy: bool = True):
+        self.key, self.what, self.poll_s, self.heavy = key, what, poll_s, heavy
+        self._context_key, self._shown_key = f"{key}_context", f"{key}_shown"
+
+    # --- state ------------------------------------------------------------------------
+    @property
+    def job(self) -> Job | None:
+        return st.session_state.get(self.key)
+
+    @property
+    def context(self) -> Any:
+        return st.session_state.get(self._context_key)
+
+    @property
+    def running(self) -> bool:
+        """Queued or running (not yet finished)."""
+        return self.job is not None and not self.job.is_finished
+
+    @property
+    def finished_ok(self) -> bool:
+        return self.job is not None and self.job.state == DONE
+
+    # --- start ------------------------------------------------------------------------
+    def start(self, make_events: Callable[[], Iterator[Any]], *, context: Any = None) -> None:
+        """Stop this session's previous job, if any, and queue ``make_events()`` (safe in a callback)."""
+        if self.running:
+            self.job.cancel()
+        st.session_state[self.key] = default_runner().submit(self.key, make_events, heavy=self.heavy)
+        st.session_state[self._context_key] = context
+
+    def start_button(self, label: str, make_events: Callable[[], Iterator[Any]], *, context: Any = None,
+                     restart_label: str = "Restart with these settings", where=st, **button_options) -> None:
+        """A primary button that starts (or, while one runs, restarts) the job; ``where``: a column."""
+        where.button(restart_label if self.running else label, key=f"{self.key}_start", type="primary",
+                     on_click=self.start, args=(make_events,), kwargs={"context": context}, **button_options)
+
+    # --- show -------------------------------------------------------------------------
+    def show(self, progress: Callable[[Job, Any], ProgressLine | None], draw: Hook | None = None, *,
+             on_finish: Hook | None = None, idle: str | None = None, starting: str = "Starting…") -> None:
+        """Progress, Stop and messages, then ``draw(job, context)``; polled while unfinished.
+
+        ``idle``: shown (as an info box) before the first job of the session.
+        ``starting``: the progress text before ``progress`` has anything to say.
+        """
+        if self.job is None:
+            if idle:
+                st.info(idle, icon=":material/school:")
+            return
+        body = st.fragment(run_every=self.poll_s)(self._poll) if self.running else self._poll
+        body(progress, draw, on_finish, starting)
+
+    def _poll(self, progress, draw, on_finish, starting: str) -> None:
+        job, context = self.job, self.context
+        job.touch()  # the page is still watching: not taken for abandoned
+        top = st.columns([5, 1], vertical_alignment="center")
+        with top[0]:
+            self._status(job, progress(job, context), starting)
+        if not job.is_finished:
+            top[1].button("Stop", icon=":material/stop:", on_click=job.cancel, key=f"{self.key}_stop",
+                          width="stretch")
+        if draw is not None:
+            draw(job, context)
+        if job.is_finished and st.session_state.get(self._shown_key) != job.id:
+            job.wait(5)  # the generator's `finally` has run once this returns
+            st.session_state[self._shown_key] = job.id
+            if on_finish is not None:
+                on_finish(job, context)
+            st.rerun()  # the whole page, once: results appear, the polling stops
+
+    def _status(self, job: Job, line: ProgressLine | None, starting: str) -> None:
+        if job.state == QUEUED:
+            st.info(f"Waiting for a free pair of CPU cores: position {job.queue_position()} in the queue "
+                    f"(one heavy job at a time per two cores; another class member's goes first). "
+                    f"Your {self.what} starts by itself.", icon=":material/hourglass_top:")
+            return
+        if line is None:
+            if not job.is_finished:
+                st.progress(0.0, text=starting)
+        else:
+            st.progress(min(1.0, max(0.0, line.fraction)), text=f"{line.text} · {self._state_words(job, line)}")
+        if job.state == FAILED:
+            st.error(f"The {self.what} failed: {job.error}", icon=":material/error:")
+        elif job.state == STOPPED and job.error:
+            st.warning(f"The {self.what} was {job.error}.", icon=":material/warning:")
+
+    @staticmethod
+    def _state_words(job: Job, line: ProgressLine) -> str:
+        if job.is_finished:
+            return job.state  # done / stopped / failed
+        if line.note:
+            return line.note
+        return f"about {duration(line.eta_s)} left" if line.eta_s is not None else "running"
