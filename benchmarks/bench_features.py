@@ -33,8 +33,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("CONVSCOPE_OFFLINE", "1")
-os.environ.setdefault("CONVSCOPE_DEVICE", "cpu")
+from explainer import config  # noqa: E402  (after the path is set)
+
+os.environ.setdefault(config.OFFLINE, "1")  # as the tests run: random weights unless cached
+os.environ.setdefault(config.DEVICE, "cpu")
 
 FIRST_PASS_TARGET_S = 0.5
 SWITCH_TARGET_MS = 100

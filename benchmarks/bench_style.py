@@ -64,8 +64,11 @@ def _images(style_name: str, content_name: str):
     path = STYLES / f"{style_name}.jpg"
     if path.is_file():
         return content, load_image(path), str(path.relative_to(ROOT.parent))
-    # No shared paintings on this machine: a bundled texture keeps the benchmark runnable.
-    return content, sample_images()["gravel"].load(), "skimage gravel (paintings not found)"
+    shipped = sample_images().get(style_name)  # the app's own copy (at most 512 px)
+    if shipped is not None:
+        return content, shipped.load(), f"assets/styles ({style_name}, shipped copy)"
+    # No painting of that name: a bundled texture keeps the benchmark runnable.
+    return content, sample_images()["gravel"].load(), "skimage gravel (painting not found)"
 
 
 def _settings(args):
@@ -143,8 +146,12 @@ def _tutorial_model(net, content, style, settings):
     return model.eval().requires_grad_(False), content_losses, style_losses
 
 
-def _baseline(net, content_rgb, style_rgb, settings, evaluations: int):
-    """The tutorial's loop: L-BFGS (max_iter=20 per step) on the clamped full-size image."""
+def _baseline(net, content_rgb, style_rgb, settings, evaluations: int, clock: tuple[float, float]):
+    """The tutorial's loop: L-BFGS (max_iter=20 per step) on the clamped full-size image.
+
+    Also returns its loss curve, ``[evaluation, 0, total loss, wall s, cpu s]`` per closure call
+    (the loss it already computed; reading it costs nothing worth counting).
+    """
     from explainer.style import resize_long_side, to_rgb, to_tensor
 
     content = resize_long_side(to_tensor(content_rgb, net.device), settings.size)
@@ -152,7 +159,7 @@ def _baseline(net, content_rgb, style_rgb, settings, evaluations: int):
     model, content_losses, style_losses = _tutorial_model(net, content, style, settings)
     img = content.clone().requires_grad_(True)
     opt = torch.optim.LBFGS([img])  # tutorial: defaults, max_iter=20 per step
-    run = [0]
+    run, curve = [0], []
     while run[0] < evaluations:
         def closure():
             with torch.no_grad():
@@ -164,13 +171,15 @@ def _baseline(net, content_rgb, style_rgb, settings, evaluations: int):
             loss = s + c
             loss.backward()
             run[0] += 1
+            curve.append([run[0], 0, float(f"{loss.item():.5g}"), round(time.perf_counter() - clock[0], 2),
+                          round(_cpu_s() - clock[1], 2)])
             return loss
         opt.param_groups[0]["max_iter"] = min(20, evaluations - run[0])
         opt.param_groups[0]["max_eval"] = min(25, evaluations - run[0])
         opt.step(closure)
     with torch.no_grad():
         img.clamp_(0, 1)
-    return to_rgb(img), run[0]
+    return to_rgb(img), run[0], curve
 
 
 # --------------------------------------------------------------------------------------
@@ -196,8 +205,7 @@ def worker(args) -> dict:
         torch.cuda.synchronize()
     t, cpu = time.perf_counter(), _cpu_s()
     if args.worker == "baseline":
-        out, evals = _baseline(net, content, style, settings, args.baseline_evaluations)
-        curve = []
+        out, evals, curve = _baseline(net, content, style, settings, args.baseline_evaluations, (t, cpu))
         chosen = {"name": "float32", "reason": "the tutorial's recipe: float32, NCHW"}
     else:  # the precision probe runs inside transfer() and counts in our time
         result, curve = _run_with_curve(transfer(net, content, style, settings), t, cpu)

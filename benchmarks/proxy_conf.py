@@ -15,7 +15,8 @@ def nginx_conf(*, listen: int, upstream_ports: list[int], workdir: str, listen_h
     known = " ".join(f"r{i} r{i};" for i in range(k))
     upstreams = "\n".join(f"  upstream r{i} {{ server 127.0.0.1:{p}; keepalive 8; }}"
                           for i, p in enumerate(upstream_ports))
-    return f"""worker_processes 1;
+    return f"""daemon off;  # stays the child of whoever starts it, so stopping that process stops nginx
+worker_processes 1;
 pid {workdir}/nginx.pid;
 error_log {workdir}/error.log warn;
 events {{ worker_connections 4096; }}

@@ -7,7 +7,7 @@ Drawn with Pillow (see :mod:`explainer.drawing` for why not plotly's static expo
 - :func:`feature_grid_png` — a grid of feature maps on a colour map centred on zero.
 - :func:`gram_heatmaps_png` — Gram matrices side by side.
 - :func:`curves_png` / :func:`training_curves_png` — loss and accuracy curves.
-- :func:`padding_stride_gif` — the sliding window, one frame per output cell (in :mod:`explainer.geometry_gif`).
+- :func:`padding_stride_gif` — the sliding window, one frame per output cell (in :mod:`explainer.geometry.gif`).
 - :func:`style_progression_gif` — the style-transfer picture forming.
 - :func:`training_csv` — a finished (or stopped) MNIST run's curves.
 """
@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 from explainer import drawing
-from explainer.geometry_gif import GifError, padding_stride_gif  # re-exported: one place for every export
+from explainer.geometry.gif import GifError, padding_stride_gif  # re-exported: one place for every export
 
 __all__ = ["ExportError", "GifError", "image_pair_png", "feature_grid_png", "gram_heatmaps_png", "curves_png",
            "training_curves_png", "padding_stride_gif", "style_progression_gif", "training_csv"]

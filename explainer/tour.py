@@ -95,15 +95,15 @@ TABLE = [
      "Deep feature maps",
      "Deep in the network the maps are small and abstract: each responds to a part or a texture anywhere in "
      "its large receptive field, no longer to a single edge."),
-    ("architectures", "architectures", "", "feature_maps?model=ResNet50",
+    ("architectures", "architectures", "ar_model=resnet50&ar_depth=20&ar_activation=sigmoid", "",
      "Architectures",
      "From LeNet to AlexNet, VGG and ResNet: deeper networks with small 3×3 kernels, and shortcuts that add "
      "a block's input to its output so very deep networks still train."),
-    ("augmentation", "augmentation_transfer", "", "mnist?mn_dx=4&mn_rot=20",
+    ("augmentation", "augmentation", "au_n_train=300", "",
      "Data augmentation",
      "Few examples? Flip, rotate, shift, crop and add noise to make new ones. The network learns that these "
      "changes do not change the answer."),
-    ("transfer", "augmentation_transfer", "", "feature_maps?model=ResNet18",
+    ("transfer", "transfer", "tr_steps=150", "",
      "Transfer learning",
      "A network trained on ImageNet already has good kernels. Keep its layers, replace and train only the "
      "last one: good results from a small dataset."),

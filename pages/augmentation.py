@@ -8,58 +8,66 @@ import streamlit as st
 import torch
 
 import ui  # noqa: F401  (first import routes a deep link through app.py)
-from explainer.augmentation import (DATASET_SIZES, NONE, SIZES, WITH, Augmentation, Fit, SmallData,
-                                    augment, before_after_figure, compare_events, label_warnings, robustness_figure,
-                                    size_curve_events, size_curve_figure, with_threads)
+from explainer.augmentation import (
+    DATASET_SIZES,
+    DIGIT_DEFAULT,
+    NONE,
+    SIZES,
+    WITH,
+    Augmentation,
+    Fit,
+    SharedResults,
+    SmallData,
+    augment,
+    before_after_figure,
+    compare_events,
+    label_warnings,
+    robustness_figure,
+    size_curve_events,
+    size_curve_figure,
+    with_threads,
+)
 from explainer.mnist import DigitSet, training_threads
-from ui.job_panel import JobPanel, ProgressLine
+from ui import keys
+from ui.job_panel import JobPanel, fraction_and_text
 from ui.mnist_widgets import data_banner, digits
 from ui.sidebar import font_size
 from ui.url_state import UrlState
 
-COMPARE = JobPanel("aug_job", what="training run")        # session keys: tell ui/keys.py
-SIZE_CURVE = JobPanel("aug_size_job", what="size curve")
+COMPARE = JobPanel(keys.AUG_JOB, what="training run")
+SIZE_CURVE = JobPanel(keys.AUG_SIZE_JOB, what="size curve")
 PREVIEW = 12                                               # digits in the before/after batch
 STEPS = [100, 200, 300, 500, 1_000]
 
 
 @dataclass(frozen=True)
 class AugmentationSettings:
-    """Every control of the page; each field is mirrored in the URL as ``au_<field>``."""
+    """Every control of the page, mirrored in the URL as ``au_<field>`` (the augmentation's own fields too)."""
 
-    shift_px: float = 3.0
-    rotate_deg: float = 15.0
-    scale: float = 0.1
-    crop_px: int = 0
-    noise: float = 0.0
-    flip: bool = False
+    augmentation: Augmentation = DIGIT_DEFAULT
     batch: int = 0               # which random batch the preview shows
     n_train: int = 300           # training digits of the side-by-side experiment
     steps: int = 300             # training steps of every run (64 digits each)
 
     @classmethod
-    def from_url(cls, url: UrlState, data: DigitSet) -> AugmentationSettings:
+    def from_url(cls, url: UrlState) -> AugmentationSettings:
         bounds = {"shift_px": dict(lo=0, hi=10), "rotate_deg": dict(lo=0, hi=180), "scale": dict(lo=0, hi=0.5),
                   "crop_px": dict(lo=0, hi=12), "noise": dict(lo=0, hi=100), "batch": dict(lo=0, hi=10_000),
                   "n_train": dict(choices=list(SIZES)), "steps": dict(choices=STEPS)}
-        for f in dataclasses.fields(cls):
-            url.bind(f"au_{f.name}", f.default, **bounds.get(f.name, {}))
-        values = {f.name: st.session_state[f"au_{f.name}"] for f in dataclasses.fields(cls)}
-        return cls(**values)
-
-    @property
-    def augmentation(self) -> Augmentation:
-        return Augmentation(shift_px=self.shift_px, rotate_deg=self.rotate_deg, scale=self.scale,
-                            crop_px=self.crop_px, noise=self.noise, flip=self.flip)
+        defaults = {f.name: getattr(DIGIT_DEFAULT, f.name) for f in dataclasses.fields(Augmentation)}
+        defaults |= {f.name: f.default for f in dataclasses.fields(cls) if f.name != "augmentation"}
+        value = {name: st.session_state[url.bind(f"au_{name}", default, **bounds.get(name, {}))]
+                 for name, default in defaults.items()}
+        aug = Augmentation(**{f.name: value.pop(f.name) for f in dataclasses.fields(Augmentation)})
+        return cls(augmentation=aug, **value)
 
     def fit(self) -> Fit:
         return Fit(steps=self.steps, augmentation=self.augmentation)
 
 
 @st.cache_resource
-def _results() -> dict:
-    """Finished experiments of every session, keyed by their settings: the same settings come back at once."""
-    return {}
+def _results() -> SharedResults:
+    return SharedResults()
 
 
 def _controls() -> None:
@@ -95,16 +103,6 @@ def _preview(data: DigitSet, settings: AugmentationSettings, fs: int) -> None:
 
 
 # ---------------------------------------------------------------- the experiments (jobs)
-def _progress(job, context) -> ProgressLine | None:
-    event = job.latest
-    return None if event is None else ProgressLine(fraction=event.fraction, text=event.text)
-
-
-def _keep(job, context) -> None:
-    if job.result is not None:
-        _results()[context] = job.result
-
-
 def _comparison_section(data: DigitSet, settings: AugmentationSettings, fs: int) -> None:
     st.header("Little data: with and without augmentation")
     st.markdown(
@@ -118,7 +116,7 @@ def _comparison_section(data: DigitSet, settings: AugmentationSettings, fs: int)
     setup = SmallData(n_train=settings.n_train, fit=settings.fit())
     COMPARE.start_button("Train both", lambda: with_threads(compare_events(data, setup), training_threads()),
                          context=key, where=cols[2], icon=":material/play_arrow:")
-    COMPARE.show(_progress, on_finish=_keep, idle=None)
+    COMPARE.show(fraction_and_text, on_finish=_results().keep, idle=None)
     result = _results().get(key)
     if result is None:
         st.info(f"Press **Train both**: {2 * settings.steps} steps, a few seconds. "
@@ -159,7 +157,7 @@ def _size_section(data: DigitSet, settings: AugmentationSettings, fs: int) -> No
         SIZE_CURVE.start_button("Run the size curve", lambda: with_threads(size_curve_events(data, settings.fit()),
                                                                             training_threads()),
                                 context=key, icon=":material/play_arrow:")
-        SIZE_CURVE.show(_progress, on_finish=_keep, idle=None)
+        SIZE_CURVE.show(fraction_and_text, on_finish=_results().keep, idle=None)
         curve = _results().get(key)
         if curve is None:
             st.info(f"LeNet-5 trained on {', '.join(f'{s:,}' for s in sorted({min(s, data.n_train) for s in SIZES}))} "
@@ -176,7 +174,7 @@ def _size_section(data: DigitSet, settings: AugmentationSettings, fs: int) -> No
 # ---------------------------------------------------------------- the page
 data = digits()
 url = UrlState()
-settings = AugmentationSettings.from_url(url, data)
+settings = AugmentationSettings.from_url(url)
 url.write()
 fs = font_size()
 

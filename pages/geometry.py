@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import plotly.graph_objects as go
 import streamlit as st
 
 import ui  # noqa: F401  (first import routes a deep link through app.py)
-from explainer import geometry
+from explainer import exports, geometry
 from ui.image_picker import image_picker
-from ui.sidebar import advanced, font_size, presentation
+from ui.sidebar import advanced, controls, figure_height, font_size, intro, presentation
 from ui.url_state import UrlState
 
 VIEWS = {"window": "Sliding window", "channels": "Channels & filters", "receptive": "Receptive field",
@@ -18,6 +19,7 @@ PICK_KEY = "geo_pick"          # the lecture-example chooser: a one-shot action,
 FIGURE_KEY = "geo_fig"
 IMAGE_KEY = "geo_img"
 NO_TOOLBAR = {"displayModeBar": False}
+MAIN_KEY = "geo_main"          # the container of the page's main figure (tests look for it)
 
 
 # ---------------------------------------------------------------- settings
@@ -121,6 +123,9 @@ def apply_example() -> None:
 
 
 # ---------------------------------------------------------------- cached computations
+# Figures are built once per distinct input and shared by every session (cache_resource: st.plotly_chart
+# only reads them; cache_data would unpickle, i.e. re-validate, a figure with ~200 frames on every hit).
+
 @st.cache_data(max_entries=256, show_spinner=False)
 def torch_check(setting: geometry.Setting) -> tuple[int, ...]:
     return geometry.torch_shape(geometry.plan(setting))
@@ -129,6 +134,42 @@ def torch_check(setting: geometry.Setting) -> tuple[int, ...]:
 @st.cache_data(max_entries=8, show_spinner=False)
 def pyramid(key: str, _rgb) -> list:
     return geometry.max_pool_pyramid(_rgb, 4)
+
+
+def cell_values(setting: geometry.Setting, input_values: str, kernel_values: str):
+    """The input and kernel values the page shows (``used`` names say whether the chosen ones fitted)."""
+    x, used = geometry.cell_values(input_values, setting.size, seed=1)
+    w, kused = geometry.cell_values(kernel_values, setting.kernel, seed=2, low=-1, high=2)
+    return x, w, (used, kused) == (input_values, kernel_values)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def window_fig(setting: geometry.Setting, input_values: str, kernel_values: str, numbers: bool, start: int,
+               fps: float, font: int, max_height: int) -> go.Figure:
+    x, w, _ = cell_values(setting, input_values, kernel_values)
+    return geometry.geometry_figure(geometry.plan(setting), x, w, numbers=numbers, start=start, fps=fps,
+                                    font_size=font, max_height=max_height)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def channels_fig(setting: geometry.Setting, out: tuple[int, int], font: int) -> go.Figure:
+    return geometry.channels_figure(setting.size, setting.kernel, setting.in_channels, setting.out_channels, out,
+                                    font_size=font)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def receptive_fig(layers: tuple[tuple[int, int, int], ...], font: int) -> go.Figure:
+    return geometry.receptive_field_figure(list(layers), font_size=font)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def lenet_fig(font: int) -> go.Figure:
+    return geometry.lenet_figure(geometry.shape_walk(32, 3), font_size=font)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def pyramid_fig(key: str, _levels: list, same_size: bool, font: int) -> go.Figure:
+    return geometry.pyramid_figure(_levels, same_size=same_size, font_size=font)
 
 
 # ---------------------------------------------------------------- controls
@@ -172,6 +213,14 @@ def playback_controls(settings: GeometrySettings, n_steps: int, transposed: bool
 
 
 # ---------------------------------------------------------------- drawing
+def view_columns(panel, ratio: float):
+    """(controls, figure) containers of a view: two columns; projected, the settings popover and the full width."""
+    if panel is not None:
+        return panel, st.container()
+    left, right = st.columns([1, ratio], gap="medium")
+    return left, right
+
+
 def explain(p: geometry.Plan) -> None:
     """Why it can't run (if so), the nn line and torch's verdict, the formula with numbers, notes."""
     for msg in p.problems:
@@ -195,8 +244,28 @@ def explain(p: geometry.Plan) -> None:
         st.info(msg)
 
 
-def sliding_window(settings: GeometrySettings) -> None:
-    left, right = st.columns([1, 3.4 if presentation() else 2.8], gap="medium")
+def download_gif(setting: geometry.Setting, settings: GeometrySettings) -> None:
+    """The animation as a GIF for slides, drawn only when the button is pressed; or why there is none."""
+    try:
+        geometry.animatable(setting)            # index arithmetic only: cheap on every rerun
+    except exports.GifError as err:
+        st.caption(f"No GIF of this one: {err}")
+        return
+    x, w, _ = cell_values(setting, settings.input_values, settings.kernel_values)
+    numbers = None if settings.numbers else False     # numbers where the cells are big enough to read them
+    fps = settings.fps
+
+    def gif() -> bytes:   # runs outside the script when pressed (no st.* in here)
+        return exports.padding_stride_gif(setting, x, w, fps=fps, numbers=numbers)
+
+    (h, wd), (kh, kw) = setting.size, setting.kernel
+    name = f"{setting.op}-{h}x{wd}-k{kh}x{kw}-s{setting.stride[0]}-{setting.padding_mode}.gif"
+    st.download_button("Download the animation (GIF)", gif, file_name=name, mime="image/gif", on_click="ignore",
+                       icon=":material/download:", help="Every step of the window, for a slide (loops).")
+
+
+def sliding_window(settings: GeometrySettings, panel) -> None:
+    left, right = view_columns(panel, 2.8)
     with left:
         setting = geometry_controls(settings)
     p = geometry.plan(setting)
@@ -207,13 +276,11 @@ def sliding_window(settings: GeometrySettings) -> None:
     transposed = setting.op == "transposed"
     with left:
         start = playback_controls(settings, len(geometry.positions(p)), transposed)
-    x, used = geometry.cell_values(settings.input_values, setting.size, seed=1)
-    w, kused = geometry.cell_values(settings.kernel_values, setting.kernel, seed=2, low=-1, high=2)
     with right:
-        fig = geometry.geometry_figure(p, x, w, numbers=settings.numbers, start=start, fps=settings.fps,
-                                       font_size=font_size())
-        st.plotly_chart(fig, config=NO_TOOLBAR, key=FIGURE_KEY)
-        if settings.numbers and (used, kused) != (settings.input_values, settings.kernel_values):
+        fig = window_fig(setting, settings.input_values, settings.kernel_values, settings.numbers, start,
+                         settings.fps, font_size(), figure_height(900, 570))
+        st.container(key=MAIN_KEY).plotly_chart(fig, config=NO_TOOLBAR, key=FIGURE_KEY)
+        if settings.numbers and not cell_values(setting, settings.input_values, settings.kernel_values)[2]:
             st.caption("The lecture's 5×5 / 3×3 values don't fit this size: small random integers instead.")
         ex = geometry.EXAMPLES_BY_KEY.get(settings.example)
         if ex and ex.setting == setting:
@@ -221,11 +288,12 @@ def sliding_window(settings: GeometrySettings) -> None:
         if transposed:
             st.caption("Transposed convolution runs the arrows backwards: each input cell is multiplied by the "
                        "whole kernel and added into the output, stride cells apart; padding then crops the border.")
+        download_gif(setting, settings)
         explain(p)
 
 
-def channels(settings: GeometrySettings) -> None:
-    left, right = st.columns([1, 2.8], gap="medium")
+def channels(settings: GeometrySettings, panel) -> None:
+    left, right = view_columns(panel, 2.8)
     with left:
         st.slider("Input channels C (3 = RGB)", 1, 8, key=KEYS["channels"])
         st.slider("Number of filters N", 1, 8, key=KEYS["filters"])
@@ -240,8 +308,7 @@ def channel_volumes(p: geometry.Plan) -> None:
         explain(p)
         return
     s = p.setting
-    st.plotly_chart(geometry.channels_figure(s.size, s.kernel, s.in_channels, s.out_channels, p.out,
-                                             font_size=font_size()), config=NO_TOOLBAR)
+    st.container(key=MAIN_KEY).plotly_chart(channels_fig(s, p.out, font_size()), config=NO_TOOLBAR)
     params = geometry.parameter_count(s.kernel, s.in_channels, s.out_channels)
     kh, kw = s.kernel
     st.markdown(f"Each filter is **{kh}×{kw}×{s.in_channels}**: it spans every input channel and gives **one** "
@@ -251,15 +318,15 @@ def channel_volumes(p: geometry.Plan) -> None:
     explain(p)
 
 
-def receptive(settings: GeometrySettings) -> None:
-    c = st.columns(3)
+def receptive(settings: GeometrySettings, panel) -> None:
+    c = st.columns(3) if panel is None else [panel] * 3
     c[0].slider("Layers", 1, 4, key=KEYS["layers"])
     c[1].slider("Kernel size", 2, 7, key=KEYS["rf_kernel"])
     c[2].slider("Stride", 1, 2, key=KEYS["rf_stride"])
     k = settings.rf_kernel
-    layers = [(k, settings.rf_stride, 1)] * settings.layers
-    st.plotly_chart(geometry.receptive_field_figure(layers, font_size=font_size()), config=NO_TOOLBAR)
-    reach = geometry.receptive_field(layers)
+    layers = ((k, settings.rf_stride, 1),) * settings.layers
+    st.container(key=MAIN_KEY).plotly_chart(receptive_fig(layers, font_size()), config=NO_TOOLBAR)
+    reach = geometry.receptive_field(list(layers))
     steps = " → ".join(str(r.size) for r in reach)
     st.markdown(f"Receptive field after each layer: **{steps}** (each layer adds (k − 1) × jump; the jump "
                 f"multiplies by the stride). Two 3×3 layers see as far as one 5×5 but have "
@@ -268,9 +335,9 @@ def receptive(settings: GeometrySettings) -> None:
                 f"vs one {reach[-1].size}×{reach[-1].size} = {reach[-1].size ** 2}.")
 
 
-def lenet() -> None:
+def lenet(settings: GeometrySettings, panel) -> None:
     stages = geometry.shape_walk(32, 3)
-    st.plotly_chart(geometry.lenet_figure(stages, font_size=font_size()), config=NO_TOOLBAR)
+    st.container(key=MAIN_KEY).plotly_chart(lenet_fig(font_size()), config=NO_TOOLBAR)
     c, h, w = stages[-1].shape
     st.markdown("The lecture's network on a 32×32 RGB image, without padding: "
                 + " → ".join(f"**{s.shape[1]}×{s.shape[2]}×{s.shape[0]}**" for s in stages)
@@ -278,38 +345,40 @@ def lenet() -> None:
     st.code("\n".join(s.line for s in stages[1:]), language="python")
 
 
-def pyramid_view(settings: GeometrySettings, url: UrlState) -> None:
-    c = st.columns([3, 1])
+def pyramid_view(settings: GeometrySettings, panel, url: UrlState) -> None:
+    c = st.columns([3, 1]) if panel is None else [panel] * 2
     with c[0]:
         picked = image_picker(IMAGE_KEY, url, label="Photo", max_side=256)
     c[1].toggle("Blow every level up to the same size", key=KEYS["blow_up"])
     levels = pyramid(picked.key, picked.rgb)
-    st.plotly_chart(geometry.pyramid_figure(levels, same_size=settings.blow_up, font_size=font_size()),
-                    config=NO_TOOLBAR)
+    st.container(key=MAIN_KEY).plotly_chart(pyramid_fig(picked.key, levels, settings.blow_up, font_size()),
+                                            config=NO_TOOLBAR)
     st.caption(f"{picked.caption}. Each level is `F.max_pool2d(x, 2)` of the one before: every 2×2 block keeps "
                "its largest value, so the image halves; shapes survive, fine texture goes.")
 
 
 # ---------------------------------------------------------------- the page
 st.title("Padding, stride & pooling")
-st.markdown("How big is the **feature map**? Slide the **kernel** over the input and count: "
-            "**padding** adds a border of zeros, **stride** is how far the window jumps, **dilation** "
-            "spreads the kernel out, **pooling** keeps one number per window.")
+intro("How big is the **feature map**? Slide the **kernel** over the input and count: "
+      "**padding** adds a border of zeros, **stride** is how far the window jumps, **dilation** "
+      "spreads the kernel out, **pooling** keeps one number per window.")
 url = UrlState()
 settings = read_settings(url)
-top = st.columns([2, 3])
-top[0].selectbox("Lecture examples", list(EXAMPLE_TITLES), index=None, key=PICK_KEY, on_change=apply_example,
-                 format_func=EXAMPLE_TITLES.get, placeholder="Load one of the lecture's examples…")
-top[1].radio("View", list(VIEWS), key=KEYS["view"], format_func=VIEWS.get, horizontal=True)
-
-if settings.view == "window":
-    sliding_window(settings)
-elif settings.view == "channels":
-    channels(settings)
-elif settings.view == "receptive":
-    receptive(settings)
-elif settings.view == "lenet":
-    lenet()
+if presentation():   # the figure right under the title: examples in a compact row, the rest behind one button
+    pick_box, more = st.columns([1.4, 1], vertical_alignment="bottom")
+    with more:
+        panel = view_box = controls("View & layer settings")
 else:
-    pyramid_view(settings, url)
+    panel = None
+    pick_box, view_box = st.columns([2, 3])
+pick_box.selectbox("Lecture examples", list(EXAMPLE_TITLES), index=None, key=PICK_KEY, on_change=apply_example,
+                   format_func=EXAMPLE_TITLES.get, placeholder="Load one of the lecture's examples…",
+                   label_visibility="collapsed" if panel else "visible")
+view_box.radio("View", list(VIEWS), key=KEYS["view"], format_func=VIEWS.get, horizontal=panel is None)
+
+if settings.view == "pyramid":
+    pyramid_view(settings, panel, url)
+else:
+    {"window": sliding_window, "channels": channels, "receptive": receptive, "lenet": lenet}[settings.view](
+        settings, panel)
 url.write()

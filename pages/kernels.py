@@ -1,16 +1,17 @@
 """Kernel playground: slide a small kernel over a photo, multiply and add, and see what comes out."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
-from explainer import kernels
+from explainer import exports, kernels
 from explainer.images import to_gray
 from explainer.worked_examples import WORKED_EXAMPLES
 from ui.image_picker import PickedImage, image_picker
-from ui.sidebar import advanced, font_size, presentation
+from ui.sidebar import advanced, controls, figure_height, font_size, intro, presentation
 from ui.url_state import UrlState
 
 DEFAULT_CUSTOM = "0 -1 0\n-1 5 -1\n0 -1 0"
@@ -21,6 +22,14 @@ DEMOS = {"photo": "Zoom into the photo above (uses the kernel above)",
          **{k: f"Lecture: {e.title}" for k, e in WORKED_EXAMPLES.items()}}
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 SLICES = ("red", "green", "blue")
+MATRIX_FIELDS = ("demo", "patch_top", "patch_left", "out_row", "out_col")   # the matrix view's own settings
+PAIR_KEY = "kp_pair"           # the container of the main picture (original, result, kernel): CSS, tests
+# Projected, the pictures stop short of the bottom of the screen whatever its size or the picture's shape
+# (a server-side width would make Streamlit re-encode the picture on every rerun).
+PROJECTED_CSS = f"""<style>
+.st-key-{PAIR_KEY} [data-testid="stImage"] img {{ max-height: calc(100vh - 250px); width: auto !important;
+  max-width: 100%; object-fit: contain; }}
+</style>"""
 
 
 # ---------------------------------------------------------------- settings
@@ -89,23 +98,68 @@ def read_settings(url: UrlState, image_shape: tuple[int, int]) -> KernelSettings
 
 
 # ---------------------------------------------------------------- cached computations
-@st.cache_data(max_entries=64, show_spinner=False)
-def filtered(image_key: str, _rgb: np.ndarray, kernel: np.ndarray, kind: str, padding: str, colour: str,
-             mapping: str, channel_weights: tuple[float, float, float]) -> kernels.Filtered:
-    # _rgb is not hashed: image_key already names its content.
-    return kernels.apply_filter(_rgb, kernel, kind=kind, padding=padding, colour=colour, mapping=mapping,
-                                channel_weights=channel_weights)
+# What a rerun sends is made once per distinct input: pictures as encoded bytes (cache_data),
+# figures as shared objects (cache_resource: st.plotly_chart only reads them, and cache_data
+# would unpickle, i.e. re-validate, a plotly figure on every hit). Image arrays are not hashed:
+# the image key names their content.
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def shown_result(image_key: str, _rgb: np.ndarray, kernel: np.ndarray, kind: str, padding: str, colour: str,
+                 mapping: str, channel_weights: tuple[float, float, float]) -> kernels.ShownResult:
+    return kernels.shown_result(kernels.apply_filter(_rgb, kernel, kind=kind, padding=padding, colour=colour,
+                                                     mapping=mapping, channel_weights=channel_weights))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def canny_pictures(image_key: str, _rgb: np.ndarray, sigma: float, low: float, high: float):
-    stages = kernels.canny(_rgb, sigma=sigma, low=low, high=high)
-    return stages, kernels.stage_pictures(stages)
+def shown_canny(image_key: str, _rgb: np.ndarray, sigma: float, low: float, high: float) -> kernels.ShownCanny:
+    return kernels.shown_canny(kernels.canny(_rgb, sigma=sigma, low=low, high=high))
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner=False)
+def original_picture(image_key: str, _rgb: np.ndarray) -> bytes:
+    return kernels.picture_bytes(_rgb)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def patch_location(image_key: str, _rgb: np.ndarray, top: int, left: int, size: int) -> bytes:
+    return kernels.picture_bytes(kernels.mark_patch(_rgb, top, left, size))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
 def gray_of(image_key: str, _rgb: np.ndarray) -> np.ndarray:
-    return to_gray(_rgb)
+    gray = to_gray(_rgb)
+    gray.setflags(write=False)          # shared by every session
+    return gray
+
+
+@st.cache_resource(max_entries=128, show_spinner=False)
+def kernel_fig(kernel: np.ndarray, font: int, height: int, title: str, min_text: int) -> go.Figure:
+    return kernels.kernel_figure(kernel, font_size=font, height=height, title=title, min_text=min_text)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def matrix_fig(values: np.ndarray, pad: int, window: tuple[int, int, int, int], weights: np.ndarray, white: float,
+               font: int, height: int) -> go.Figure:
+    return kernels.matrix_figure(values, pad=pad, window=window, weights=weights, white=white, font_size=font,
+                                 height=height, title="Pixels × kernel weights")
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def output_fig(values: np.ndarray, cell: tuple[int, int], font: int, height: int) -> go.Figure:
+    return kernels.output_figure(values, cell=cell, font_size=font, height=height,
+                                 title=f"Output {values.shape[0]}×{values.shape[1]}")
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def compass_fig(font: int) -> go.Figure:
+    return kernels.compass_legend(font_size=font)
+
+
+def part(draw):
+    """A part of the page that reruns on its own when one of its controls moves (``st.fragment``):
+    the rest of the app is not rebuilt. Projected, every change reruns the whole app instead, so
+    the sidebar's "Share this view" link follows the lecturer's every move."""
+    return draw if presentation() else st.fragment(draw)
 
 
 def kernel_of(settings: KernelSettings, preset: kernels.Preset) -> tuple[np.ndarray, str | None]:
@@ -180,45 +234,103 @@ def position_slider(label: str, key: str, value: int, hi: int, column) -> int:
 
 
 # ---------------------------------------------------------------- drawing
-def draw_result(picked: PickedImage, result: kernels.Filtered, preset: kernels.Preset, colour: str,
-                padding: str) -> None:
-    left, right = st.columns(2)
-    left.image(picked.rgb, caption=f"Original — {picked.caption}", width="stretch")
-    right.image(result.display.pixels, width="stretch", caption=f"Result — {preset.title}")
+def draw_kernel(kernel: np.ndarray, preset: kernels.Preset, column) -> None:
+    """The kernel's weights as a grid; its caption stays under it unless projected (then it goes below)."""
+    title = f"Kernel {kernel.shape[0]}×{kernel.shape[1]}"
+    min_text = 16 if presentation() else 8      # projected: numbers only where they read from the back row
+    column.plotly_chart(kernel_fig(kernel, font_size(), figure_height(340, 360), title, min_text),
+                        config=PLOT_CONFIG)
+    if not presentation():
+        column.caption(kernel_caption(kernel, preset))
+
+
+def kernel_caption(kernel: np.ndarray, preset: kernels.Preset) -> str:
+    note = {"magnitude": "Sobel x shown; Sobel y is the same kernel transposed.",
+            "compass": "The north kernel shown; the other 7 are it turned in 45° steps.",
+            "canny": "Stage 1's Gaussian blur (±4σ)."}.get(preset.kind, "")
+    return f"{note} Red = positive, blue = negative, white = 0. Sum of weights: {kernel.sum():.3g}."
+
+
+def draw_result(picked: PickedImage, shown: kernels.ShownResult, preset: kernels.Preset, settings: KernelSettings,
+                columns) -> None:
+    """Original and result side by side in ``columns``; below them how to read the result."""
+    projected = presentation()
+    columns[0].image(original_picture(picked.key, picked.rgb), width="stretch",
+                     caption="Original" if projected else f"Original — {picked.caption}")
+    columns[1].image(shown.picture, width="stretch", caption=f"Result — {preset.title}")
+    colour, padding = settings.colour, settings.padding
     if preset.kind == "kernel":
         where = f"Colour: **{colour}** ({kernels.COLOUR_HELP[colour]}). "
     else:
         where = "Computed on the grayscale image. "
-    st.markdown(f"**How to read it.** {result.display.sentence} Padding: **{padding}** "
-                f"({kernels.PADDING_HELP[padding]}). {where}Shape: {result.shapes}.")
+    photo = f"Photo: {picked.caption}. " if projected else ""
+    st.markdown(f"**How to read it.** {shown.sentence} Padding: **{padding}** "
+                f"({kernels.PADDING_HELP[padding]}). {where}Shape: {shown.shapes}. {photo}")
     if preset.kind == "magnitude":
         a, b, c = st.columns(3)
-        a.image(kernels.to_display(result.parts["gx"], "abs").pixels, caption="|Gx|: Sobel x", width="stretch")
-        b.image(kernels.to_display(result.parts["gy"], "abs").pixels,
-                caption="|Gy|: Sobel y (the kernel transposed)", width="stretch")
+        a.image(shown.parts["gx"], caption="|Gx|: Sobel x", width="stretch")
+        b.image(shown.parts["gy"], caption="|Gy|: Sobel y (the kernel transposed)", width="stretch")
         c.markdown("Sobel x answers *how much brighter is it to the right?*, Sobel y *…below?* Each misses "
                    "edges running its own way. Treating (Gx, Gy) as an arrow, its length "
                    "√(Gx² + Gy²) is the edge strength whatever the edge's direction.")
     if preset.kind == "compass":
-        st.plotly_chart(kernels.compass_legend(font_size=font_size()), config=PLOT_CONFIG, width="content")
+        st.plotly_chart(compass_fig(font_size()), config=PLOT_CONFIG, width="content")
 
 
-def draw_canny(picked: PickedImage, settings: KernelSettings) -> None:
-    st.columns(2)[0].slider("Thresholds low, high (fraction of the strongest gradient)", 0.0, 1.0, step=0.01,
-                            key=KEYS["canny_thresholds"])
+def export_title(preset: kernels.Preset, kernel: np.ndarray, settings: KernelSettings) -> str:
+    k = f"{kernel.shape[0]}×{kernel.shape[1]}"
+    if preset.kind == "canny":
+        return f"Canny edges: σ = {settings.canny_sigma:g}, thresholds {settings.canny_thresholds[0]:g} / " \
+               f"{settings.canny_thresholds[1]:g} of the strongest gradient"
+    return f"{preset.title}: kernel {k}, padding {settings.padding}, colour {settings.colour}"
+
+
+def download_pair(picked: PickedImage, kernel: np.ndarray, preset: kernels.Preset, settings: KernelSettings,
+                  mapping: str, weights: tuple[float, float, float]) -> None:
+    """The pair as a PNG for slides, made only when the button is pressed (not on every slider move)."""
+    rgb, title = picked.rgb, export_title(preset, kernel, settings)
     low, high = settings.canny_thresholds
-    stages, pictures = canny_pictures(picked.key, picked.rgb, settings.canny_sigma, low, high)
-    shown = [
-        (picked.rgb, "0 · original"),
-        (pictures["blurred"], f"1 · Gaussian blur, σ = {stages.sigma:g}"),
-        (pictures["magnitude"], "2 · Sobel gradient magnitude √(Gx²+Gy²) (≥ high: white)"),
-        (pictures["thinned"], "3 · non-maximum suppression: only the peaks, 1 px thin"),
-        (pictures["double"], f"4 · double threshold: white ≥ {stages.high:.3g}, blue ≥ {stages.low:.3g}"),
-        (pictures["edges"], f"5 · hysteresis: {int(stages.edges.sum())} edge pixels"),
+
+    def png() -> bytes:   # runs outside the script (no st.* in here): recompute, it is one filter pass
+        if preset.kind == "canny":
+            after, caption = kernels.canny(rgb, sigma=settings.canny_sigma, low=low, high=high).edges * 255, "Edges"
+        else:
+            after = kernels.apply_filter(rgb, kernel, kind=preset.kind, padding=settings.padding,
+                                         colour=settings.colour, mapping=mapping,
+                                         channel_weights=weights).display.pixels
+            caption = f"Result — {preset.title}"
+        return exports.image_pair_png(rgb, after, captions=("Original", caption), title=title)
+
+    st.download_button("Download this pair (PNG)", png, file_name=f"kernel-{preset.key}.png", mime="image/png",
+                       on_click="ignore", icon=":material/download:",
+                       help="The original and the result side by side, captioned, for a slide.")
+
+
+def draw_canny(picked: PickedImage, settings: KernelSettings, pictures, options) -> None:
+    """The five stages (and the original) in two rows of three; the thresholds slider above them
+    (projected: in ``options``, the settings popover)."""
+    with options if presentation() else pictures.columns(2)[0]:
+        st.slider("Thresholds low, high (fraction of the strongest gradient)", 0.0, 1.0, step=0.01,
+                  key=KEYS["canny_thresholds"])
+    low, high = settings.canny_thresholds
+    shown = shown_canny(picked.key, picked.rgb, settings.canny_sigma, low, high)
+    pics = shown.pictures
+    projected = presentation()
+    stages = [
+        (original_picture(picked.key, picked.rgb), "0 · original"),
+        (pics["blurred"], f"1 · Gaussian blur, σ = {shown.sigma:g}"),
+        (pics["magnitude"], "2 · gradient magnitude" if projected else
+         "2 · Sobel gradient magnitude √(Gx²+Gy²) (≥ high: white)"),
+        (pics["thinned"], "3 · non-maximum suppression" if projected else
+         "3 · non-maximum suppression: only the peaks, 1 px thin"),
+        (pics["double"], "4 · double threshold" if projected else
+         f"4 · double threshold: white ≥ {shown.high:.3g}, blue ≥ {shown.low:.3g}"),
+        (pics["edges"], f"5 · hysteresis: {shown.edge_pixels} edge pixels"),
     ]
-    for row in (shown[:3], shown[3:]):
-        for col, (img, cap) in zip(st.columns(3), row):
-            col.image(img, caption=cap, width="stretch")
+    with pictures:
+        for row in (stages[:3], stages[3:]):
+            for col, (img, cap) in zip(st.columns(3), row):
+                col.image(img, caption=cap, width="stretch")
     st.markdown(
         "**What each step does.** (1) A Gaussian blur removes noise that would look like edges. "
         "(2) Sobel x and y measure how fast brightness changes; their length is the edge strength. "
@@ -226,7 +338,7 @@ def draw_canny(picked: PickedImage, settings: KernelSettings) -> None:
         "comparing each pixel with its two neighbours along the gradient. (4) Peaks above *high* are "
         "sure edges (white); peaks between *low* and *high* are maybes (blue). (5) A maybe survives only "
         f"if it touches a chain leading to a sure edge. Thresholds here: low = {low:g} × max = "
-        f"{stages.low:.3g}, high = {high:g} × max = {stages.high:.3g}. Same edges as "
+        f"{shown.low:.3g}, high = {high:g} × max = {shown.high:.3g}. Same edges as "
         "`skimage.feature.canny` (identical maps in our tests).")
 
 
@@ -238,7 +350,7 @@ class MatrixInput:
     kernel: np.ndarray             # (kh, kw)
     pad: int
     note: str
-    where: np.ndarray | None       # the photo with the patch framed, or None for a lecture example
+    where: bytes | None            # the photo with the patch framed (JPEG), or None for a lecture example
     white: float                   # the value drawn white
 
 
@@ -256,10 +368,13 @@ def matrix_input(picked: PickedImage, kernel: np.ndarray, settings: KernelSettin
     left = position_slider("Patch left (column)", KEYS["patch_left"], settings.patch_left, gray.shape[1] - size, c2)
     return MatrixInput(values=kernels.zoom_patch(gray, top, left, size), kernel=kernel, pad=0,
                        note=f"A {size}×{size} patch of the grey photo (no padding), with the kernel above.",
-                       where=kernels.mark_patch(picked.rgb, top, left, size), white=255.0)
+                       where=patch_location(picked.key, picked.rgb, top, left, size), white=255.0)
 
 
-def draw_matrix_view(picked: PickedImage, kernel: np.ndarray, settings: KernelSettings) -> None:
+def matrix_view(url: UrlState, picked: PickedImage, kernel: np.ndarray, settings: KernelSettings) -> None:
+    """"An image is a matrix": its own controls rerun only this part (see :func:`part`), so its
+    settings are read again here; ``settings`` holds the rest as the last whole run left them."""
+    settings = replace(settings, **{f: st.session_state[KEYS[f]] for f in MATRIX_FIELDS})
     st.header("An image is a matrix")
     st.markdown("A grey image is a table of numbers from 0 (black) to 255 (white). The kernel sits on one "
                 "window; each pixel is multiplied by the weight on top of it and everything is added up. "
@@ -270,6 +385,7 @@ def draw_matrix_view(picked: PickedImage, kernel: np.ndarray, settings: KernelSe
     kh, kw = matrix.kernel.shape
     if kh > matrix.values.shape[0] + 2 * matrix.pad or kw > matrix.values.shape[1] + 2 * matrix.pad:
         st.warning("This kernel is larger than the patch; pick a smaller kernel to see the numbers.")
+        url.write()
         return
     c1, c2 = st.columns(2)
     row = position_slider("Kernel position: output row", KEYS["out_row"], settings.out_row,
@@ -283,23 +399,21 @@ def draw_matrix_view(picked: PickedImage, kernel: np.ndarray, settings: KernelSe
     st.markdown(f"#### Output[{pos.row}, {pos.col}] = {written}")
     if settings.demo != "photo":
         draw_lecture_check(pos, WORKED_EXAMPLES[settings.demo].expected)
+    url.write()
 
 
 def draw_matrix_figures(matrix: MatrixInput, pos: kernels.Position) -> None:
     fs = font_size()
-    height = 620 if presentation() else 500
+    height = figure_height(500, 560)
     cols = st.columns([0.8, 1.6, 1] if matrix.where is not None else [1.6, 1])
     if matrix.where is not None:
         cols[0].image(matrix.where, caption="Where the patch is (red frame)", width="stretch")
         cols = cols[1:]
     window = (pos.row, pos.col, *matrix.kernel.shape)
-    cols[0].plotly_chart(kernels.matrix_figure(matrix.values, pad=matrix.pad, window=window, weights=matrix.kernel,
-                                               white=matrix.white, font_size=fs, height=height,
-                                               title="Pixels × kernel weights"), config=PLOT_CONFIG)
-    small = min(height, 110 * max(pos.output.shape) + 90)     # a 1×1 output needs no half-screen square
-    cols[1].plotly_chart(kernels.output_figure(pos.output, cell=(pos.row, pos.col), font_size=fs, height=small,
-                                               title=f"Output {pos.output.shape[0]}×{pos.output.shape[1]}"),
+    cols[0].plotly_chart(matrix_fig(matrix.values, matrix.pad, window, matrix.kernel, matrix.white, fs, height),
                          config=PLOT_CONFIG)
+    small = min(height, 110 * max(pos.output.shape) + 90)     # a 1×1 output needs no half-screen square
+    cols[1].plotly_chart(output_fig(pos.output, (pos.row, pos.col), fs, small), config=PLOT_CONFIG)
 
 
 def draw_lecture_check(pos: kernels.Position, expected: float) -> None:
@@ -312,23 +426,24 @@ def draw_lecture_check(pos: kernels.Position, expected: float) -> None:
 
 
 def draw_filtered(picked: PickedImage, kernel: np.ndarray, preset: kernels.Preset, settings: KernelSettings,
-                  column) -> None:
-    """Colour/padding/display controls (under the picker), the filtered picture, and the formula."""
+                  pictures, kernel_column, options) -> None:
+    """Colour/padding/display controls (in ``options``), the filtered picture beside the original, the formula."""
     auto = kernels.suggested_display(kernel) if preset.key == "custom" else preset.display
-    with column:   # under the picker: keeps the pictures above the fold on a projector
-        with advanced("Colour, padding, display") if presentation() else st.container():
-            display_controls(preset, auto)
+    with options:   # under the picker (projected: in the settings popover)
+        display_controls(preset, auto)
     mapping = auto if settings.display == "auto" else settings.display
     conv_layer = settings.colour == "conv-layer" and preset.kind == "kernel"
     if conv_layer:
         slice_weight_controls(settings)
+    weights = settings.channel_weights if conv_layer else (1 / 3,) * 3
     try:
-        result = filtered(picked.key, picked.rgb, kernel, preset.kind, settings.padding, settings.colour, mapping,
-                          settings.channel_weights if conv_layer else (1 / 3,) * 3)
+        shown = shown_result(picked.key, picked.rgb, kernel, preset.kind, settings.padding, settings.colour,
+                             mapping, weights)
     except kernels.KernelError as err:
         st.error(str(err))
     else:
-        draw_result(picked, result, preset, settings.colour, settings.padding)
+        draw_result(picked, shown, preset, settings, pictures)
+        download_pair(picked, kernel, preset, settings, mapping, weights)
     with advanced("The formula (and why CNNs call it convolution)"):
         st.latex(r"\text{out}[y, x] = \sum_{i}\sum_{j} K[i, j]\;\cdot\;\text{image}[y + i - r,\; x + j - r]"
                  r"\qquad r = \lfloor k/2 \rfloor")
@@ -340,33 +455,45 @@ def draw_filtered(picked: PickedImage, kernel: np.ndarray, preset: kernels.Prese
 
 # ---------------------------------------------------------------- the page
 st.title("Kernel playground")
-st.markdown("A **kernel** (filter) is a small grid of weights. Slide it over the image: at every position "
-            "multiply the pixels under it by the weights and add them up. That is all a convolution layer "
-            "in a CNN does — here with kernels people designed by hand, in a CNN with kernels it learned.")
+intro("A **kernel** (filter) is a small grid of weights. Slide it over the image: at every position "
+      "multiply the pixels under it by the weights and add them up. That is all a convolution layer "
+      "in a CNN does — here with kernels people designed by hand, in a CNN with kernels it learned.")
 url = UrlState()
-c_img, c_kernel, c_fig = st.columns([1, 1, 1], gap="large")
+projected = presentation()
+if projected:   # the pictures right under the title: the chooser in a compact row, the rest behind one button
+    st.markdown(PROJECTED_CSS, unsafe_allow_html=True)
+    c_choose, c_more = st.columns([1, 1.5], vertical_alignment="bottom")
+    with c_more:
+        c_img = c_params = controls("Image & settings")
+else:
+    c_img, c_params, c_fig = st.columns(3, gap="large")
+    c_choose = c_params
 with c_img:
     picked = image_picker("img", url, max_side=512)
 settings = read_settings(url, picked.rgb.shape[:2])
 preset = kernels.PRESETS[settings.preset]
 kernel, kernel_problem = kernel_of(settings, preset)
-with c_kernel:
-    st.selectbox("Kernel", list(kernels.PRESETS), key=KEYS["preset"], format_func=lambda k: kernels.PRESETS[k].title)
-    st.caption(preset.about)
+c_choose.selectbox("Kernel", list(kernels.PRESETS), key=KEYS["preset"],
+                   format_func=lambda k: kernels.PRESETS[k].title)
+with c_params:
+    if not projected:
+        st.caption(preset.about)
     preset_controls(settings, preset)
-    if kernel_problem:
-        st.error(kernel_problem)
-with c_fig:
-    note = {"magnitude": "Sobel x shown; Sobel y is the same kernel transposed.",
-            "compass": "The north kernel shown; the other 7 are it turned in 45° steps.",
-            "canny": "Stage 1's Gaussian blur (±4σ)."}.get(preset.kind, "")
-    st.plotly_chart(kernels.kernel_figure(kernel, font_size=font_size(), height=420 if presentation() else 340,
-                                          title=f"Kernel {kernel.shape[0]}×{kernel.shape[1]}"), config=PLOT_CONFIG)
-    st.caption(f"{note} Red = positive, blue = negative, white = 0. Sum of weights: {kernel.sum():.3g}.")
+if kernel_problem:
+    (st if projected else c_params).error(kernel_problem)
 
+pictures = st.container(key=PAIR_KEY)
+if projected:   # original | result | kernel (Canny: its six stages | the blur kernel)
+    *shown_in, c_fig = pictures.columns([2, 0.62] if preset.kind == "canny" else [1, 1, 0.62], gap="small")
+    pictures = shown_in[0] if preset.kind == "canny" else shown_in
+elif preset.kind != "canny":
+    pictures = pictures.columns(2)
+draw_kernel(kernel, preset, c_fig)
 if preset.kind == "canny":
-    draw_canny(picked, settings)
+    draw_canny(picked, settings, pictures, c_img)
 else:
-    draw_filtered(picked, kernel, preset, settings, c_img)
-draw_matrix_view(picked, kernels.sobel_x() if preset.kind == "canny" else kernel, settings)
+    draw_filtered(picked, kernel, preset, settings, pictures, c_fig, c_img)
+if projected:
+    st.caption(f"**{preset.title}.** {preset.about} {kernel_caption(kernel, preset)}")
+part(matrix_view)(url, picked, kernels.sobel_x() if preset.kind == "canny" else kernel, settings)
 url.write()

@@ -10,25 +10,41 @@ import numpy as np
 import streamlit as st
 
 import ui  # noqa: F401  (first import routes a deep link through app.py)
-from explainer.augmentation import with_threads
+from explainer.augmentation import SharedResults, with_threads
 from explainer.config import offline
 from explainer.features import load_model
-from explainer.images import ImageError, load_image
+from explainer.images import ImageError, fit_within, load_image
 from explainer.mnist import DigitSet, training_threads
-from explainer.transfer import (FINE_TUNE, FROZEN, KS, MAX_PER_CLASS, SCRATCH, PhotoSetError, TransferSetup,
-                                cached_pretrained, check_classes, frozen_features_new_head, layers_figure,
-                                photo_features, photo_transfer_events, pretrain_then_grid_events,
-                                probabilities_figure, source_accuracy, texture_classes, transfer_figure)
-from ui.job_panel import JobPanel, ProgressLine
+from explainer.transfer import (
+    FINE_TUNE,
+    FROZEN,
+    KS,
+    MAX_PER_CLASS,
+    SCRATCH,
+    PhotoSetError,
+    TransferSetup,
+    cached_pretrained,
+    check_classes,
+    frozen_features_new_head,
+    layers_figure,
+    photo_features,
+    photo_transfer_events,
+    pretrain_then_grid_events,
+    probabilities_figure,
+    source_accuracy,
+    texture_classes,
+    transfer_figure,
+)
+from ui import keys
+from ui.job_panel import JobPanel, fraction_and_text
 from ui.mnist_widgets import data_banner, digits
 from ui.sidebar import font_size
 from ui.url_state import UrlState
 
-GRID = JobPanel("tr_grid_job", what="transfer run")       # session keys: tell ui/keys.py
-PHOTOS = JobPanel("tr_photo_job", what="photo training")
-FEATURES = "tr_features"                                   # {photo id: (512,) features}: this session's only
+GRID = JobPanel(keys.TR_GRID_JOB, what="transfer run")
+PHOTOS = JobPanel(keys.TR_PHOTO_JOB, what="photo training")
+FEATURES = keys.TR_FEATURES                                   # {photo id: (512,) features}: this session's only
 STEPS = [50, 100, 150, 300]
-MAX_UPLOADS = 200                                          # files looked at per class; more are refused
 
 
 @dataclass(frozen=True)
@@ -50,24 +66,14 @@ class TransferSettings:
 
 
 @st.cache_resource
-def _grids() -> dict:
+def _grids() -> SharedResults:
     """Finished grids of every session, keyed by data set and settings (they are the same for all)."""
-    return {}
+    return SharedResults()
 
 
 @st.cache_resource(show_spinner="Loading ResNet18…")
 def _resnet18():
     return load_model("ResNet18", download_if_missing=not offline())  # shared, read-only
-
-
-def _progress(job, context) -> ProgressLine | None:
-    event = job.latest
-    return None if event is None else ProgressLine(fraction=event.fraction, text=event.text)
-
-
-def _keep_grid(job, context) -> None:
-    if job.result is not None:
-        _grids()[context] = job.result
 
 
 def _digits_section(data: DigitSet, settings: TransferSettings, fs: int) -> None:
@@ -85,7 +91,7 @@ def _digits_section(data: DigitSet, settings: TransferSettings, fs: int) -> None
     GRID.start_button("Run the transfer experiment", lambda: with_threads(pretrain_then_grid_events(data, setup),
                                                                           training_threads()),
                       context=key, where=cols[1], icon=":material/play_arrow:")
-    GRID.show(_progress, on_finish=_keep_grid, idle=None)
+    GRID.show(fraction_and_text, on_finish=_grids().keep, idle=None)
     grid = _grids().get(key)
     if grid is None:
         pretrained = cached_pretrained(data)
@@ -112,12 +118,13 @@ def _grid_result(data: DigitSet, grid, fs: int) -> None:
         st.caption("On the small stand-in set the 0–4 part has only a few hundred digits to pretrain on, so "
                    "transfer helps at the smallest k and ties after; with MNIST's 30,000 digits of 0–4 it wins "
                    "clearly at k = 10.")
-    left, right = st.columns([1.4, 1])
-    left.plotly_chart(layers_figure(grid, font_size=fs), config={"displayModeBar": False}, key="tr_layers")
-    left.caption("Which layers learn in each way. (b) trains 2,005 numbers instead of 61,281: 5 digits x "
-                 "(400 inputs + 1 bias). Fewer numbers to fit means fewer examples needed.")
-    right.markdown("**(b) in code** — the function this page runs, in the lecture's form:")
-    right.code(inspect.getsource(frozen_features_new_head), language="python")
+    st.plotly_chart(layers_figure(grid, font_size=fs), config={"displayModeBar": False}, key="tr_layers")
+    st.caption("Which layers learn in each way, with each layer's number of weights and biases. (b) trains "
+               "2,005 numbers instead of 61,281: 5 digits x (400 inputs + 1 bias). Fewer numbers to fit means "
+               "fewer examples needed.")
+    st.markdown("**(b) in code** — the very function this page runs, in the lecture's form "
+                "(`requires_grad` off for everything learned before, a new `nn.Linear` on top):")
+    st.code(inspect.getsource(frozen_features_new_head), language="python")
 
 
 # ---------------------------------------------------------------- photos
@@ -136,9 +143,8 @@ def _decoded(file) -> tuple[str, np.ndarray]:
     """``(id, RGB)`` of one upload, decoded once per session (kept in the session only, never on disk)."""
     data = file.getvalue()
     pid = hashlib.sha1(data).hexdigest()[:16]
-    cache = st.session_state.setdefault("tr_decoded", {})
+    cache = st.session_state.setdefault(keys.TR_DECODED, {})
     if pid not in cache:
-        from explainer.images import fit_within
         cache[pid] = fit_within(load_image(data), 448)
     return pid, cache[pid]
 
@@ -175,7 +181,7 @@ def _texture_classes(settings: TransferSettings) -> dict[str, list[tuple[str, np
 
 def _keep_photos(job, context) -> None:
     if job.result is not None:
-        st.session_state["tr_photo_result"] = (context, job.result)
+        st.session_state[keys.TR_PHOTO_RESULT] = (context, job.result)
 
 
 def _photo_section(settings: TransferSettings, fs: int) -> None:
@@ -198,8 +204,8 @@ def _photo_section(settings: TransferSettings, fs: int) -> None:
     PHOTOS.start_button("Train the new head", lambda: with_threads(photo_transfer_events(loaded, photos, known),
                                                                    training_threads()),
                         context=ids, icon=":material/play_arrow:")
-    PHOTOS.show(_progress, on_finish=_keep_photos, idle=None)
-    kept = st.session_state.get("tr_photo_result")
+    PHOTOS.show(fraction_and_text, on_finish=_keep_photos, idle=None)
+    kept = st.session_state.get(keys.TR_PHOTO_RESULT)
     if kept is None or kept[0] != ids:
         return
     _photo_result(loaded, kept[1], photos, settings, fs)
@@ -239,16 +245,14 @@ def _photo_result(loaded, result, photos, settings: TransferSettings, fs: int) -
 
 
 # ---------------------------------------------------------------- the page
-data = digits()
-url = UrlState()
-settings = TransferSettings.from_url(url)
-url.write()
-fs = font_size()
-
 st.title("Transfer learning: reuse what a network already knows")
 st.markdown("Take a network trained on a large, fairly general data set, **freeze** its low layers, add a new "
             "classifier on top and train only that on your small data set; optionally **unfreeze** everything at "
             "the end and fine-tune. The lecture's example: ants vs bees from about 120 photos each.")
+url = UrlState()
+settings = TransferSettings.from_url(url)
+url.write()
+data, fs = digits(), font_size()
 data_banner(data)
 _digits_section(data, settings, fs)
 _photo_section(settings, fs)

@@ -149,11 +149,13 @@ def test_shortcut_events_report_gradients_then_both_losses(digits):
     assert events[-1].step == events[-1].total_steps == 12
 
 
-def test_relu_reaches_low_error_before_tanh(digits):
-    log = arch.RaceLog().add(list(arch.activation_events(digits, steps=150, seed=0)))
+def test_both_activations_learn_and_the_race_is_on_identical_batches(digits):
+    """Measured (sklearn digits, seeds 0, lr 0.02): 25 % error at step ~53 with tanh, ~71 with ReLU —
+    this small net does not reproduce AlexNet's 6×, and the page says so; the test checks both learn."""
+    log = arch.RaceLog().add(list(arch.activation_events(digits, steps=150, seed=0, threads=1)))
     reached = {k: arch.steps_to_error(v, target=0.5) for k, v in log.errors.items()}
-    assert reached["relu"] is not None
-    assert reached["tanh"] is None or reached["relu"] < reached["tanh"]
+    assert reached["relu"] is not None and reached["tanh"] is not None, reached
+    assert len(log.losses["relu"]) == len(log.losses["tanh"]) == 150
 
 
 def test_steps_to_error():

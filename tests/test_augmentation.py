@@ -8,6 +8,7 @@ import torch
 from explainer.augmentation import (DIGIT_DEFAULT, NONE, WITH, Augmentation, Fit, SmallData, augment,
                                     compare_events, fit_events, label_warnings, moved, random_matrices,
                                     size_curve_events, warp, with_threads)
+from explainer.augmentation import run_to_end as run
 from explainer.mnist import LeNetSpec, build, load_digits
 
 from .conftest import SHARED_DATA, shared_data_or_skip
@@ -15,15 +16,6 @@ from .conftest import SHARED_DATA, shared_data_or_skip
 EVERY_KIND = [Augmentation(shift_px=4), Augmentation(rotate_deg=30), Augmentation(scale=0.3),
               Augmentation(crop_px=6), Augmentation(noise=40), Augmentation(flip=True), DIGIT_DEFAULT,
               Augmentation(shift_px=2, rotate_deg=10, scale=0.1, crop_px=4, noise=10, flip=True)]
-
-
-def run(events):
-    """Drive a generator of events to its end; return its return value."""
-    try:
-        while True:
-            next(events)
-    except StopIteration as stop:
-        return stop.value
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,9 @@
 the stand-in banner, and photo uploads good and bad."""
 from __future__ import annotations
 
-import io
 import os
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from .conftest import assert_no_exception, run_page, shared_data_or_skip
 

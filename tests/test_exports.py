@@ -8,7 +8,7 @@ from PIL import Image
 
 from explainer import exports
 from explainer.geometry import arithmetic
-from explainer.geometry_gif import (DONE_FILL, MAX_STEPS, NOW_FILL, WINDOW_FILL, GifError, animation_frames,
+from explainer.geometry.gif import (DONE_FILL, MAX_STEPS, NOW_FILL, WINDOW_FILL, GifError, animation_frames,
                                     window_sums)
 from explainer.mnist.training import Evaluated, Progress, TrainingLog
 

@@ -1,10 +1,9 @@
 """The MNIST page in AppTest: real MNIST, the labelled stand-in, settings from the URL, training."""
 from __future__ import annotations
 
-import os
-
 import pytest
 
+from explainer import config
 from explainer.mnist.networks import CNN_NAME, MLP_NAME
 from ui import keys
 
@@ -14,18 +13,9 @@ PAGE = "pages/mnist.py"
 
 
 @pytest.fixture
-def data_folder():
-    """Point CONVSCOPE_DATA somewhere for one test, then put it back."""
-    before = os.environ.get("CONVSCOPE_DATA")
-
-    def use(path):
-        os.environ["CONVSCOPE_DATA"] = str(path)
-
-    yield use
-    if before is None:
-        os.environ.pop("CONVSCOPE_DATA", None)
-    else:
-        os.environ["CONVSCOPE_DATA"] = before
+def data_folder(monkeypatch):
+    """Point CONVSCOPE_DATA somewhere for one test (put back afterwards)."""
+    return lambda path: monkeypatch.setenv(config.DATA, str(path))
 
 
 def _text(at) -> str:

@@ -109,12 +109,12 @@ def test_user_weights_for_another_architecture_are_refused(hub):
 
 class _Payload:
     def __reduce__(self):
-        return (os.system, (f"touch {os.environ['CONVSCOPE_PWNED']}",))
+        return (os.system, (f"touch {os.environ['PWNED_MARKER_PATH']}",))
 
 
 def test_a_state_dict_carrying_code_is_rejected(tmp_path, monkeypatch):
     marker = tmp_path / "pwned"
-    monkeypatch.setenv("CONVSCOPE_PWNED", str(marker))
+    monkeypatch.setenv("PWNED_MARKER_PATH", str(marker))
     buf = io.BytesIO()
     torch.save({"weight": torch.zeros(2), "evil": _Payload()}, buf)
     with pytest.raises(weights.WeightsUnavailable):

@@ -31,6 +31,10 @@ def test_renders_with_untrained_warning_and_controls():
     # before any run, the Gram section explains the style picture against the starting image
     assert any("Gram matrices" in h.value for h in at.header)
     assert any("C = 64" in m.value for m in at.markdown)
+    # the footnote linking these means to the lecture's ½Σ sums and G = FFᵀ, with this layer's numbers
+    footnote = next(c.value for c in at.caption if c.value.startswith("**Footnote"))
+    assert "½ Σ (G − A)²" in footnote and "G = F Fᵀ" in footnote and "C·H·W = 64·" in footnote
+    assert "β′ = 2β / (C²·(C·H·W)²)" in footnote and "`conv4_2` (512 maps of" in footnote
 
 
 def test_settings_come_back_from_the_url():

@@ -56,8 +56,10 @@ def test_neighbours_and_views():
     assert tour.neighbours(last) == (tour.steps()[-2], None)
     canny = tour.find_step("canny").step
     assert tour.view_of(canny, PAGES) == ("kernels", {"preset": "canny", "canny_sigma": "2", "tour": "canny"}, "")
-    arch = tour.find_step("architectures").step
-    page, params, note = tour.view_of(arch, {"feature_maps"})
+    arch = tour.TourStep(number=18, key="architectures", title="Architectures", talking_point="…",
+                         page="architectures", params={"ar_depth": "20"}, fallback_page="feature_maps",
+                         fallback_params={"model": "ResNet50"})
+    page, params, note = tour.view_of(arch, {"feature_maps"})  # a build without the page: its fallback
     assert page == "feature_maps" and params["model"] == "ResNet50" and "not in this version" in note
     assert tour.view_of(arch, set())[0] == ""
 

@@ -9,15 +9,15 @@ import pytest
 import torch
 
 from explainer.augmentation import Fit, fit_events, with_threads
+from explainer.augmentation import run_to_end as run
 from explainer.features import load_model
 from explainer.mnist import load_digits
 from explainer.transfer import (FINE_TUNE, FROZEN, SCRATCH, PhotoSetError, TransferSetup, cached_pretrained,
                                 check_classes, features_events, few_per_class, frozen_features_new_head,
-                                leave_one_out, lenet_for, pretrain_events, relabelled, texture_classes, train_head,
-                                transfer_grid_events, unfreeze)
+                                leave_one_out, lenet_for, pretrain_events, relabelled, texture_classes,
+                                train_head, transfer_grid_events, unfreeze)
 
 from .conftest import SHARED_DATA, shared_data_or_skip
-from .test_augmentation import run
 
 
 @pytest.fixture(scope="module")

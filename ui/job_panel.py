@@ -165,3 +165,10 @@ class JobPanel:
         if line.note:
             return line.note
         return f"about {duration(line.eta_s)} left" if line.eta_s is not None else "running"
+
+
+def fraction_and_text(job: Job, context: Any) -> ProgressLine | None:
+    """A ``progress`` hook for jobs whose events carry ``fraction`` and ``text``
+    (``explainer.augmentation.Progress``: the augmentation and transfer pages)."""
+    event = job.latest
+    return None if event is None else ProgressLine(fraction=event.fraction, text=event.text)

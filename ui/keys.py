@@ -22,3 +22,11 @@ FM_MNIST_SNAPSHOTS = "fm_mnist_snapshots" # {name: (fingerprint, LoadedModel)}: 
 
 ARCH_SHORTCUT_JOB = "arch_shortcut_job"   # plain vs residual stacks (context: settings, RaceLog)
 ARCH_RELU_JOB = "arch_relu_job"           # LeNet-5 with tanh vs ReLU (context: settings, RaceLog)
+
+AUG_JOB = "aug_job"                       # augmentation: with/without comparison run
+AUG_SIZE_JOB = "aug_size_job"             # augmentation: accuracy-vs-dataset-size curve
+TR_GRID_JOB = "tr_grid_job"               # transfer on digits: 3 methods x k grid
+TR_PHOTO_JOB = "tr_photo_job"             # transfer on photos: new head on frozen features
+TR_FEATURES = "tr_features"               # {photo id: (512,) features}: this session's uploads only
+TR_DECODED = "tr_decoded"                 # {upload id: decoded RGB}: this session's uploads only
+TR_PHOTO_RESULT = "tr_photo_result"       # (settings, result) of the last photo run

@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explainer.device import describe_device
+from explainer.precision import describe_precision
 from ui.keys import PRESENT
 
 PRESENT_KEY = PRESENT
@@ -72,7 +73,7 @@ def render_sidebar() -> None:
     with st.sidebar:
         st.toggle("Presentation mode", key=PRESENT_KEY,
                   help="Bigger type and figures, controls folded away: for projecting in a lecture hall.")
-        st.caption(f"Compute: {describe_device()}")
+        st.caption(f"Compute: {describe_device()} · {describe_precision()}")
     if presentation():
         st.query_params[PRESENT_KEY] = "1"
         st.markdown(_PRESENTATION_CSS, unsafe_allow_html=True)

@@ -100,6 +100,8 @@ def sci(v: float) -> str:
         return f"{v:g}"
     exp = int(np.floor(np.log10(abs(v))))
     mant = round(v / 10**exp)
+    if mant == 10:  # 9.9e14 rounds up to 10·10¹⁴: write 10¹⁵
+        exp, mant = exp + 1, 1
     sup = str(exp).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
     return f"10{sup}" if mant == 1 else f"{mant}·10{sup}"
 
@@ -248,19 +250,21 @@ def lecture_footnote(view: GramView, page: StylePageSettings, output_hw: tuple[i
     """How the page's normalised losses relate to the lecture's ½Σ(F−P)² and G = FFᵀ, with this layer's numbers."""
     c, (h, w) = view.n_channels, view.map_shape
     chw = c * h * w
-    # The content layer's size: VGG19 block b has 64·2^(b-1) maps (at most 512) after b-1 halvings.
-    block = int(page.content_layer[4])
-    cc, ch, cw = min(512, 64 * 2 ** (block - 1)), output_hw[0] // 2 ** (block - 1), output_hw[1] // 2 ** (block - 1)
+    # The content layer's size: VGG19 block b has 64·2^(b-1) maps (at most 512), after b-1 halvings.
+    halvings = int(page.content_layer[4]) - 1
+    cc, ch, cw = min(512, 64 * 2 ** halvings), output_hw[0] // 2 ** halvings, output_hw[1] // 2 ** halvings
     st.caption(
-        f"**Footnote: these numbers and the lecture's formulas.** The lecture writes G = F Fᵀ (a plain sum over "
-        f"the H·W positions), L_style = ½ Σ (G − A)² and L_content = ½ Σ (F − P)². This page divides, so that "
-        f"the numbers do not depend on the picture's size: G by C·H·W, and each loss is a *mean* of squared "
-        f"differences instead of half their sum (the painting's A is divided by its own C·H·W, so a painting of "
-        f"another size still compares fairly). For `{view.layer}` here C·H·W = {c}·{h}·{w} = {chw:,}, so the "
-        f"lecture's ½ Σ (G − A)² = ½ · C² · (C·H·W)² × this page's term = {sci(0.5 * c * c * chw * chw)} × it, "
-        f"and β = {sci(page.style_weight)} here weighs this layer like β = 2β / (C²·(C·H·W)²) = "
-        f"{sci(2 * page.style_weight / (c * c * chw * chw))} would in the lecture's units. For the content "
-        f"term at `{page.content_layer}` ({cc} maps of {cw}×{ch}), ½ Σ (F − P)² = ½·{cc * ch * cw:,} × the mean, "
-        f"so α = {sci(page.content_weight)} here is α = {sci(2 * page.content_weight / max(1, cc * ch * cw))} "
-        "in the lecture's units. β looks huge next to α because dividing G by C·H·W makes Gram entries, and "
-        "their squared differences, tiny: it is the scale of the numbers, not a stronger pull towards style.")
+        "**Footnote: these numbers and the lecture's formulas.** The lecture writes G = F Fᵀ (a plain sum over "
+        "the H·W positions), L_style = ½ Σ (G − A)² and L_content = ½ Σ (F − P)². This page divides so that the "
+        "numbers do not depend on the picture's size: G by C·H·W, and each loss is a *mean* of squared "
+        "differences instead of half their sum (the painting's A is divided by its own C·H·W, so a painting of "
+        "another size still compares fairly).  \n"
+        f"**Style**, at `{view.layer}`: C·H·W = {c}·{h}·{w} = {chw:,}, so the lecture's ½ Σ (G − A)² = "
+        f"½·C²·(C·H·W)² × this page's term = {sci(0.5 * c * c * chw * chw)} × it. β = {sci(page.style_weight)} "
+        f"here weighs this layer as β′ = 2β / (C²·(C·H·W)²) = {sci(2 * page.style_weight / (c * c * chw * chw))} "
+        "would weigh the lecture's sum.  \n"
+        f"**Content**, at `{page.content_layer}` ({cc} maps of {cw}×{ch}): ½ Σ (F − P)² = ½·{cc * ch * cw:,} × "
+        f"the mean, so α = {sci(page.content_weight)} here is α′ = "
+        f"{sci(2 * page.content_weight / max(1, cc * ch * cw))} on the lecture's sum.  \n"
+        "So β looks huge next to α only because dividing G by C·H·W makes Gram entries, and their squared "
+        "differences, tiny: it is the scale of the numbers, not a stronger pull towards style.")

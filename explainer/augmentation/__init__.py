@@ -6,22 +6,56 @@
   progress events (``Progress``) for the job runner.
 - :mod:`~explainer.augmentation.experiments`: little data with and without augmentation
   (``compare_events``), accuracy vs training-set size (``size_curve_events``).
+- :mod:`~explainer.augmentation.results`: finished results kept per setting (``SharedResults``).
 - :mod:`~explainer.augmentation.figures`: plotly figures of the page.
 """
-from explainer.augmentation.experiments import (ANGLES, NONE, SHIFTS, SIZES, WITH, Comparison, SizeCurve,
-                                                SmallData, compare_events, rotation_accuracy, size_curve_events,
-                                                test_accuracy, training_subset)
-from explainer.augmentation.figures import (COLOURS, DATASET_SIZES, before_after_figure, robustness_figure,
-                                            size_curve_figure)
-from explainer.augmentation.fitting import Fit, Progress, Step, fit_events, staged, with_threads
-from explainer.augmentation.transforms import (DIGIT_DEFAULT, Augmentation, augment, label_warnings, moved,
-                                               random_matrices, warp)
+from explainer.augmentation.experiments import (
+                                                ANGLES,
+                                                NONE,
+                                                SHIFTS,
+                                                SIZES,
+                                                WITH,
+                                                Comparison,
+                                                SizeCurve,
+                                                SmallData,
+                                                compare_events,
+                                                rotation_accuracy,
+                                                size_curve_events,
+                                                test_accuracy,
+                                                training_subset,
+)
+from explainer.augmentation.figures import (
+                                                COLOURS,
+                                                DATASET_SIZES,
+                                                before_after_figure,
+                                                robustness_figure,
+                                                size_curve_figure,
+)
+from explainer.augmentation.fitting import (
+                                                Fit,
+                                                Progress,
+                                                Step,
+                                                fit_events,
+                                                run_to_end,
+                                                staged,
+                                                with_threads,
+)
+from explainer.augmentation.results import SharedResults
+from explainer.augmentation.transforms import (
+                                                DIGIT_DEFAULT,
+                                                Augmentation,
+                                                augment,
+                                                label_warnings,
+                                                moved,
+                                                random_matrices,
+                                                warp,
+)
 
 __all__ = [
     # transforms
     "Augmentation", "DIGIT_DEFAULT", "augment", "label_warnings", "moved", "random_matrices", "warp",
     # training runs
-    "Fit", "Progress", "Step", "fit_events", "staged", "with_threads",
+    "Fit", "Progress", "SharedResults", "Step", "fit_events", "run_to_end", "staged", "with_threads",
     # experiments
     "NONE", "WITH", "SHIFTS", "ANGLES", "SIZES", "SmallData", "Comparison", "SizeCurve", "compare_events",
     "size_curve_events", "rotation_accuracy", "test_accuracy", "training_subset",

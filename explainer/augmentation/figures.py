@@ -48,7 +48,7 @@ def robustness_figure(result: Comparison, *, font_size: int = 14, height: int = 
     fig.update_xaxes(gridcolor="#eee")
     fig.update_layout(legend=dict(orientation="h", y=-0.18, x=0.5, xanchor="center"))
     fig.update_annotations(font_size=round(font_size * 1.05))
-    return styled(fig, font_size=font_size, height=height)
+    return styled(fig, font_size=font_size, height=height).update_layout(margin=dict(t=round(font_size * 2.6)))
 
 
 def size_curve_figure(curve: SizeCurve, *, font_size: int = 14, height: int = 380) -> go.Figure:

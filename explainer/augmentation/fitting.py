@@ -55,6 +55,15 @@ def staged(steps: Iterator[Step], index: int, count: int, label: str) -> Iterato
                        f"{label}: step {step.done}/{step.total}, loss {step.loss:.3f}")
 
 
+def run_to_end(events: Iterator):
+    """Drive a generator of events to its end without a job runner (tests, benchmarks); return its result."""
+    while True:
+        try:
+            next(events)
+        except StopIteration as stop:
+            return stop.value
+
+
 def with_threads(events: Iterator[Progress], threads: int) -> Iterator[Progress]:
     """Run ``events`` with torch using ``threads`` intra-op threads (0: as configured), then put
     the old count back. On a shared 2-core machine one thread is often many times faster:

@@ -10,13 +10,16 @@
 - :mod:`~explainer.features.extraction`: one forward pass kept for drawing (``capture``).
 - :mod:`~explainer.features.filter_matching`: first-layer filters beside the playground's presets.
 - :mod:`~explainer.features.figures`: plotly figures and the layer table's data frame.
+- :mod:`~explainer.features.enlarged`: one map enlarged, with a bounded grid of hover values.
 """
 from explainer.features.architecture import (Geometry, LayerRow, describe_layer, layer_geometry,
                                              layer_params, layer_table)
 from explainer.features.extraction import (ChannelStats, FeatureMaps, capture, extract_features,
                                            top_channels, top_predictions)
-from explainer.features.figures import (UNTRAINED_NOTE, early_vs_deep, enlarged_map, feature_grid,
-                                        filter_tiles, layer_table_frame, predictions_figure)
+from explainer.features.enlarged import (HOVER_CELLS, HoverGrid, enlarged_map, hover_block, hover_grid,
+                                         photo_uri)
+from explainer.features.figures import (UNTRAINED_NOTE, early_vs_deep, feature_grid, filter_tiles,
+                                        layer_table_frame, predictions_figure)
 from explainer.features.filter_matching import PresetMatch, closest_presets, first_layer_filters
 from explainer.features.graph import layer_shapes, list_layers
 from explainer.features.models import (MODELS, STYLE_WEIGHTS, CacheEntry, LoadedModel, ModelSpec, all_weights,
@@ -39,4 +42,6 @@ __all__ = [
     # figures
     "feature_grid", "enlarged_map", "early_vs_deep", "filter_tiles", "predictions_figure",
     "layer_table_frame", "UNTRAINED_NOTE",
+    # the enlarged map: values under the mouse on a bounded grid, the picture encoded once
+    "hover_grid", "hover_block", "HoverGrid", "HOVER_CELLS", "photo_uri",
 ]

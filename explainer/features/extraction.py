@@ -73,10 +73,6 @@ class FeatureMaps:
     input_shape: tuple[int, int, int]
 
     @property
-    def shapes(self) -> dict[str, tuple[int, ...]]:
-        return {n: m.shape for n, m in self.maps.items()}
-
-    @property
     def nbytes(self) -> int:
         return sum(m.nbytes for m in self.maps.values())
 

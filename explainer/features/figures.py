@@ -19,15 +19,17 @@ import torch.nn.functional as F
 from plotly.subplots import make_subplots
 from PIL import Image
 
-from explainer.features.architecture import LOCAL, Geometry, LayerRow
+from explainer.features.architecture import LOCAL, LayerRow
 from explainer.features.extraction import ChannelStats
 from explainer.features.filter_matching import PresetMatch
 from explainer.plotting import DIVERGING, SEQUENTIAL, styled
 
-TILE = 96        # pixels per feature-map tile in a grid
+TILE = 96        # at most this many pixels a side per feature-map tile in a grid of up to 16
+TILE_MANY = 48   # ... and in a grid of more (64 tiles of 45-56 px: about twice the bytes of 16 of 96 px)
+EXACT_SIDE = 14  # maps up to this size are sent as PNG (exact); larger ones as JPEG
 GAP = 6          # pixels between tiles
 PHOTO_QUALITY = 90  # JPEG quality of the input picture
-MAP_QUALITY = 85    # of colour-mapped feature maps: no visible difference from 90, a fifth fewer bytes
+MAP_QUALITY = 75    # of colour-mapped feature maps: fine for colour fields enlarged 2-3x, a third fewer bytes than 90
 UNTRAINED_NOTE = "UNTRAINED"
 
 
@@ -96,53 +98,70 @@ def image_uri(rgb: np.ndarray, *, jpeg_quality: int | None) -> str:
 
 
 def _map_quality(small: np.ndarray) -> int | None:
-    """JPEG for maps shown near their own size, PNG for maps enlarged into flat blocks of 4 px or
-    more (a 14×14 map as a 98-pixel tile: PNG is 4× smaller there, and exact)."""
-    return None if round(TILE / small.shape[1]) >= 4 else MAP_QUALITY
+    """PNG (exact) for maps of up to ``EXACT_SIDE`` cells a side, which the browser enlarges into
+    flat blocks; JPEG above, whose noise PNG compresses badly."""
+    return None if small.shape[1] <= EXACT_SIDE else MAP_QUALITY
+
+
+def lean(fig: go.Figure) -> go.Figure:
+    """No plotly template in the JSON: ~7 KB less per figure, and Streamlit's theme restyles it anyway."""
+    fig.layout.template = None
+    return fig
+
+
+def label_size(font_size: int) -> int:
+    """Tile labels: 16 px when projected (font 20), 11 px otherwise."""
+    return max(10, round(font_size * 0.8))
 
 
 def _mosaic_figure(tiles: np.ndarray, labels: Sequence[str], hover: Sequence[str], *, cols: int,
-                   font_size: int, title: str | None, gap_y: int = GAP, label_below: bool = False,
-                   height: int | None = None, jpeg_quality: int | None = MAP_QUALITY) -> go.Figure:
+                   font_size: int, title: str | None, gap: int = GAP, gap_y: int | None = None,
+                   label_below: bool = False, height: int | None = None,
+                   jpeg_quality: int | None = MAP_QUALITY) -> go.Figure:
+    """Tiles ``(N, t, t, 3)`` as one image (the browser enlarges it crisply, pixel by pixel), with an
+    invisible marker per tile for hovering and one text trace of labels. Coordinates: mosaic pixels."""
     t = tiles.shape[1]
-    image = _mosaic(tiles, cols, GAP, gap_y)
+    gap_y = gap if gap_y is None else gap_y
+    image = _mosaic(tiles, cols, gap, gap_y)
     rows = -(-len(tiles) // cols)
-    centres = [(divmod(i, cols)[1] * (t + GAP) + t / 2, divmod(i, cols)[0] * (t + gap_y) + t / 2)
+    centres = [(divmod(i, cols)[1] * (t + gap) + t / 2, divmod(i, cols)[0] * (t + gap_y) + t / 2)
                for i in range(len(tiles))]
+    width_px = 1100 if cols >= 8 else 150 * cols
     fig = go.Figure(go.Image(source=image_uri(image, jpeg_quality=jpeg_quality), hoverinfo="skip"))
     fig.add_trace(go.Scatter(x=[c[0] for c in centres], y=[c[1] for c in centres], mode="markers",
-                             marker=dict(size=t / 2, opacity=0), hovertext=list(hover),
-                             hoverinfo="text", showlegend=False))
-    small = max(10, round(font_size * 0.75))
+                             marker=dict(size=min(60, round(0.45 * width_px / cols)), opacity=0),
+                             hovertext=list(hover), hoverinfo="text", showlegend=False))
     # Labels as one text trace: a layout annotation per tile costs ~25 ms each in plotly.
     if label_below:
-        fig.add_trace(go.Scatter(x=[x for x, _ in centres], y=[y + t / 2 + 3 for _, y in centres],
+        fig.add_trace(go.Scatter(x=[x for x, _ in centres], y=[y + t / 2 + 0.05 * t for _, y in centres],
                                  text=list(labels), mode="text", textposition="bottom center",
-                                 textfont=dict(size=small), hoverinfo="skip", showlegend=False))
+                                 textfont=dict(size=label_size(font_size)), hoverinfo="skip", showlegend=False))
     else:
-        fig.add_trace(go.Scatter(x=[x - t / 2 + 3 for x, _ in centres], y=[y - t / 2 + 2 for _, y in centres],
+        fig.add_trace(go.Scatter(x=[x - 0.47 * t for x, _ in centres], y=[y - 0.48 * t for _, y in centres],
                                  text=list(labels), mode="text", textposition="bottom right",
-                                 textfont=dict(size=small, color="white", shadow="1px 1px 2px black"),
+                                 textfont=dict(size=label_size(font_size), color="white",
+                                               shadow="1px 1px 2px black"),
                                  hoverinfo="skip", showlegend=False))
     fig.update_xaxes(visible=False, range=[-0.5, image.shape[1] - 0.5])
     fig.update_yaxes(visible=False, range=[image.shape[0] - 0.5 + (gap_y if label_below else 0), -0.5],
                      scaleanchor="x")
     fig.update_layout(hovermode="closest", dragmode=False)
-    width_px = 1100 if cols >= 8 else 150 * cols
-    height = height or int(width_px * (rows * (t + gap_y)) / (cols * (t + GAP))) + (70 if title else 20)
-    return styled(fig, font_size=font_size, height=height, title=title)
+    height = height or int(width_px * (rows * (t + gap_y)) / (cols * (t + gap))) + (70 if title else 20)
+    return lean(styled(fig, font_size=font_size, height=height, title=title))
 
 
 def feature_grid(maps: np.ndarray, channels: Sequence[int], *, stats: ChannelStats | None = None,
                  scope: str = "map", cols: int = 8, font_size: int = 14,
-                 title: str | None = None) -> go.Figure:
+                 title: str | None = None, height: int | None = None) -> go.Figure:
     """Feature maps ``(C, H, W)`` of one layer, the given ``channels`` as a grid of tiles.
 
-    Signed layers (before ReLU) use the diverging scale centred on 0, others 0 → max.
+    Signed layers (before ReLU) use the diverging scale centred on 0, others 0 → max. Maps
+    larger than ``TILE`` are averaged down to it; smaller ones are sent at their own size
+    (the browser draws each cell as a crisp block), so a 14×14 layer costs a few kilobytes.
     """
     stats = stats or ChannelStats.of(maps)
     channels = [int(c) for c in channels]
-    chosen = shrink(maps[channels])
+    chosen = shrink(maps[channels], TILE if len(channels) <= 16 else TILE_MANY)
     signed = stats.signed
     if scope == "layer":  # one scale for the whole layer, not just the channels on screen
         top = max(float(stats.max.max()), float(-stats.min.min()) if signed else 0.0)
@@ -152,68 +171,14 @@ def feature_grid(maps: np.ndarray, channels: Sequence[int], *, stats: ChannelSta
     hover = [f"channel {c}<br>mean {m:.3g}, max {p:.3g}" + ("<br>all zero: this filter never fires here"
                                                            if p == 0 and not signed else "")
              for c, m, p in zip(channels, means, peaks)]
-    return _mosaic_figure(_tiles(rgb), [str(c) for c in channels], hover, cols=min(cols, len(channels)),
-                          font_size=font_size, title=title, jpeg_quality=_map_quality(rgb))
+    t = rgb.shape[1]
+    return _mosaic_figure(rgb, [str(c) for c in channels], hover, cols=min(cols, len(channels)),
+                          font_size=font_size, title=title, gap=max(1, round(t * GAP / TILE)), height=height,
+                          jpeg_quality=_map_quality(rgb))
 
 
 def _image_trace(rgb: np.ndarray, *, jpeg_quality: int | None = PHOTO_QUALITY) -> go.Image:
     return go.Image(source=image_uri(rgb, jpeg_quality=jpeg_quality), hoverinfo="skip")
-
-
-def overlay(shown: np.ndarray, fmap: np.ndarray, *, opacity: float) -> np.ndarray:
-    """The input ``(S, S, 3) uint8`` with a feature map ``(H, W)`` laid over it, colour-mapped as
-    the heatmap beside it (one flat colour per cell, cell ``i`` covering pixels ``i·S/H`` up to
-    ``(i+1)·S/H``), blended with ``opacity``. One small JPEG instead of a second heatmap of values."""
-    side = shown.shape[0]
-    signed = bool(fmap.min() < 0)
-    colour = colourise(np.asarray(fmap, np.float32)[None], signed=signed)[0]  # (H, W, 3)
-    rows = ((np.arange(side) + 0.5) * fmap.shape[0] / side).astype(int)
-    cols = ((np.arange(shown.shape[1]) + 0.5) * fmap.shape[1] / shown.shape[1]).astype(int)
-    cells = colour[rows][:, cols]  # (S, S, 3): each pixel takes the colour of the cell over it
-    return (shown * (1 - opacity) + cells * opacity + 0.5).astype(np.uint8)
-
-
-def enlarged_map(shown: np.ndarray, fmap: np.ndarray, *, channel: int, opacity: float = 0.6,
-                 geometry: Geometry | None = None, font_size: int = 14, title: str | None = None) -> go.Figure:
-    """One feature map ``(H, W)`` enlarged with its values, and laid over the input ``(S, S, 3)``.
-
-    With the layer's ``geometry``, the strongest cell is outlined on the map and the input
-    rectangle it sees (its receptive field) on the picture.
-    """
-    fmap = fmap.astype(np.float32)
-    signed = bool(fmap.min() < 0)
-    zmin, zmax = (-np.abs(fmap).max(), np.abs(fmap).max()) if signed else (0.0, float(fmap.max()))
-    zmax = zmax if zmax > zmin else zmin + 1
-    row, col = np.unravel_index(int(np.argmax(fmap)), fmap.shape)
-    field = geometry.field_of(int(row), int(col)) if geometry is not None else None
-    right = "laid over the input"
-    if field is not None:
-        right += f"; □ = what the strongest cell sees ({geometry.rf_text} px)"
-    fig = make_subplots(1, 2, horizontal_spacing=0.06,
-                        subplot_titles=(f"channel {channel}: {fmap.shape[0]}×{fmap.shape[1]} values", right))
-    fig.add_trace(go.Heatmap(z=fmap, colorscale=DIVERGING if signed else SEQUENTIAL, zmin=zmin, zmax=zmax,
-                             colorbar=dict(x=0.47, len=0.9, thickness=14),
-                             hovertemplate="row %{y}, col %{x}<br>activation %{z:.3g}<extra></extra>"), 1, 1)
-    fig.add_trace(_image_trace(overlay(shown, fmap, opacity=opacity)), 1, 2)
-    if field is not None:
-        box = dict(type="rect", line=dict(color="#d1495b", width=3), fillcolor="rgba(0,0,0,0)")
-        fig.add_shape(**box, x0=col - 0.5, x1=col + 0.5, y0=row - 0.5, y1=row + 0.5, row=1, col=1)
-        x0, y0, x1, y1 = field  # pixel edges; plot coordinates put pixel centres on integers
-        fig.add_shape(**box, x0=x0 - 0.5, x1=x1 - 0.5, y0=y0 - 0.5, y1=y1 - 0.5, row=1, col=2)
-    return _enlarged_layout(fig, side=shown.shape[0], font_size=font_size, title=title)
-
-
-def _enlarged_layout(fig: go.Figure, *, side: int, font_size: int, title: str | None) -> go.Figure:
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, autorange="reversed")
-    fig.update_xaxes(range=[-0.5, side - 0.5], row=1, col=2)
-    fig.update_yaxes(range=[side - 0.5, -0.5], autorange=False, row=1, col=2)
-    fig.update_yaxes(scaleanchor="x", row=1, col=1)
-    fig.update_yaxes(scaleanchor="x2", row=1, col=2)
-    fig.update_annotations(font_size=font_size)
-    fig = styled(fig, font_size=font_size, height=480 if font_size < 20 else 620, title=title)
-    fig.update_layout(margin=dict(t=(50 if title else 10) + 2 * font_size))
-    return fig
 
 
 def early_vs_deep(early: np.ndarray, deep: np.ndarray, early_stats: ChannelStats, deep_stats: ChannelStats,
@@ -222,14 +187,15 @@ def early_vs_deep(early: np.ndarray, deep: np.ndarray, early_stats: ChannelStats
     fig = make_subplots(1, 2, horizontal_spacing=0.04, subplot_titles=titles)
     for col, (maps, stats) in enumerate(((early, early_stats), (deep, deep_stats)), start=1):
         chans = list(np.argsort(-stats.mean, kind="stable")[:k])
-        small = colourise(shrink(maps[chans]), signed=stats.signed)
-        fig.add_trace(_image_trace(_mosaic(_tiles(small), 4), jpeg_quality=_map_quality(small)), 1, col)
+        small = colourise(shrink(maps[chans]), signed=stats.signed)  # sent at its own size, enlarged crisply
+        gap = max(1, round(small.shape[1] * GAP / TILE))
+        fig.add_trace(_image_trace(_mosaic(small, 4, gap, gap), jpeg_quality=_map_quality(small)), 1, col)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     fig.update_annotations(font_size=font_size)
     fig = styled(fig, font_size=font_size, height=340 if font_size < 20 else 440)
     fig.update_layout(margin=dict(t=20 + 3 * font_size))  # room for the two-line subplot titles
-    return fig
+    return lean(fig)
 
 
 def filter_tiles(filters: np.ndarray, matches: Sequence[PresetMatch], *, cols: int = 8,
@@ -266,7 +232,7 @@ def predictions_figure(preds: Sequence[tuple[str, float]], *, untrained: bool,
     fig = styled(fig, font_size=font_size, height=80 + 55 * len(preds), title=title)
     if untrained:
         fig.update_layout(title_font_color="#b00020")
-    return fig
+    return lean(fig)
 
 
 def _shape(shape: tuple[int, ...]) -> str:

@@ -35,31 +35,32 @@ class ModelSpec:
     name: str
     builder: Callable[..., torch.nn.Module]   # torchvision builder, called with weights=None
     weights: WeightsEnum                       # the pretrained weights it is matched with
-    family: str                                # "vgg" or "resnet"
-    first_conv: str                            # qualified name of the first convolution
     early: str                                 # a shallow layer for "early vs deep"
     deep: str                                  # a deep layer for "early vs deep"
     blurb: str                                 # one line for the page
 
 
-MODELS: dict[str, ModelSpec] = {spec.name: spec for spec in [
-    ModelSpec(name="VGG16", builder=tvm.vgg16, weights=tvm.VGG16_Weights.IMAGENET1K_V1, family="vgg",
-              first_conv="features.0", early="features.3", deep="features.29",
-              blurb="Simonyan & Zisserman 2014, configuration D: 13 conv3 layers in 5 blocks, "
-                    "max pooling between blocks, then 3 fully connected layers."),
-    ModelSpec(name="VGG19", builder=tvm.vgg19, weights=tvm.VGG19_Weights.IMAGENET1K_V1, family="vgg",
-              first_conv="features.0", early="features.3", deep="features.35",
-              blurb="Configuration E: 16 conv3 layers (the network style transfer uses), "
-                    "max pooling between blocks, then 3 fully connected layers."),
-    ModelSpec(name="ResNet18", builder=tvm.resnet18, weights=tvm.ResNet18_Weights.IMAGENET1K_V1,
-              family="resnet", first_conv="conv1", early="relu", deep="layer4.1.relu_1",
-              blurb="He et al. 2015: a 7×7 stride-2 stem, then 8 residual blocks of two 3×3 convs "
-                    "whose input is added back to their output (the shortcut)."),
-    ModelSpec(name="ResNet50", builder=tvm.resnet50, weights=tvm.ResNet50_Weights.IMAGENET1K_V1,
-              family="resnet", first_conv="conv1", early="relu", deep="layer4.2.relu_2",
-              blurb="16 bottleneck blocks (1×1 squeeze, 3×3, 1×1 expand) with shortcuts: "
-                    "deeper than VGG with a fifth of its parameters."),
-]}
+BLURBS = {
+    "VGG16": "Simonyan & Zisserman 2014, configuration D: 13 conv3 layers in 5 blocks, max pooling between "
+             "blocks, then 3 fully connected layers.",
+    "VGG19": "Configuration E: 16 conv3 layers (the network style transfer uses), max pooling between blocks, "
+             "then 3 fully connected layers.",
+    "ResNet18": "He et al. 2015: a 7×7 stride-2 stem, then 8 residual blocks of two 3×3 convs whose input is "
+                "added back to their output (the shortcut).",
+    "ResNet50": "16 bottleneck blocks (1×1 squeeze, 3×3, 1×1 expand) with shortcuts: deeper than VGG with a "
+                "fifth of its parameters.",
+}
+
+# name, torchvision builder, weights, the early and the deep layer of "early vs deep"
+_TABLE = (
+    ("VGG16", tvm.vgg16, tvm.VGG16_Weights.IMAGENET1K_V1, "features.3", "features.29"),
+    ("VGG19", tvm.vgg19, tvm.VGG19_Weights.IMAGENET1K_V1, "features.3", "features.35"),
+    ("ResNet18", tvm.resnet18, tvm.ResNet18_Weights.IMAGENET1K_V1, "relu", "layer4.1.relu_1"),
+    ("ResNet50", tvm.resnet50, tvm.ResNet50_Weights.IMAGENET1K_V1, "relu", "layer4.2.relu_2"),
+)
+MODELS: dict[str, ModelSpec] = {
+    name: ModelSpec(name=name, builder=builder, weights=enum_value, early=early, deep=deep, blurb=BLURBS[name])
+    for name, builder, enum_value, early, deep in _TABLE}
 
 #: The extra model the style-transfer page loads (its ``features.`` part, from the same file).
 STYLE_WEIGHTS = tvm.VGG19_Weights.IMAGENET1K_V1

@@ -1,5 +1,6 @@
 """The padding & stride page's computation: output sizes and index maps (pure arithmetic), the
-same layers built in torch to check them, stacks of layers, the lecture's examples, and figures.
+same layers built in torch to check them, stacks of layers, the lecture's examples, figures, and
+the sliding window as an animated GIF.
 
 Use it as ``from explainer import geometry`` then ``geometry.plan(geometry.Setting(...))``.
 """
@@ -10,6 +11,7 @@ from explainer.geometry.arithmetic import (
 )
 from explainer.geometry.examples import EXAMPLES, EXAMPLES_BY_KEY, INPUT_VALUES, KERNEL_VALUES, Example, cell_values
 from explainer.geometry.figures import MAX_FRAMES, NUMBERS_MAX, geometry_figure
+from explainer.geometry.gif import GifError, StepSum, animatable, animation_frames, padding_stride_gif, window_sums
 from explainer.geometry.stacks import LENET, Reach, Stage, max_pool_pyramid, reach_back, receptive_field, shape_walk
 from explainer.geometry.torch_layers import expected_shape, torch_line, torch_module, torch_shape
 from explainer.geometry.volumes import channels_figure, lenet_figure, pyramid_figure, receptive_field_figure
@@ -26,6 +28,8 @@ __all__ = [
     "expected_shape", "torch_line", "torch_module", "torch_shape",
     # stacks: receptive fields, the LeNet walk, the max-pool pyramid
     "LENET", "Reach", "Stage", "max_pool_pyramid", "reach_back", "receptive_field", "shape_walk",
+    # gif: the sliding window as an animated GIF (for slides)
+    "GifError", "StepSum", "animatable", "animation_frames", "padding_stride_gif", "window_sums",
     # figures
     "MAX_FRAMES", "NUMBERS_MAX", "channels_figure", "geometry_figure", "lenet_figure", "pyramid_figure",
     "receptive_field_figure",

@@ -143,6 +143,17 @@ def _cell_px(rows: int, cols: int, presenting_font: int) -> int:
     return int(max(12, min(80 if big else 60, (640 if big else 520) / max(rows, 1), 800 / max(cols, 1))))
 
 
+def _fit_height(cell_px: int, rows: int, top: float, n_lines: int, font_size: int, max_height: int | None) -> int:
+    """Shrink the cells until the whole figure (grids, sum text, play controls) is at most ``max_height`` px.
+
+    The figure is (rows + 1.9 − top) cells tall plus the text lines and 110 px of margins (see ``_finish``).
+    """
+    if max_height is None:
+        return cell_px
+    room = max_height - 110 - n_lines * font_size * 1.5
+    return int(max(8, min(cell_px, room / (rows + 1.9 - top))))
+
+
 def _middle(fig: go.Figure, s: arithmetic.Setting, w: np.ndarray, x0: float, centre: float, *, numbers: bool,
             num_size: int, font_size: int) -> float:
     """The lecture's "input ∗ kernel = output": draw the operator and kernel between the grids; return its width."""
@@ -180,11 +191,12 @@ class _Placement:
 
 
 def window_figure(p: arithmetic.Plan, x: np.ndarray, w: np.ndarray, *, numbers: bool, start: int = 0,
-                  fps: float = 2.0, font_size: int = 14) -> go.Figure:
+                  fps: float = 2.0, font_size: int = 14, max_height: int | None = None) -> go.Figure:
     """Convolution or pooling: the padded input, the kernel window at each step, the output map.
 
     x: (H, W) input values, w: (kh, kw) kernel (ignored for pooling). Frames are the output
-    cells in reading order, starting at ``start``.
+    cells in reading order, starting at ``start``. ``max_height``: the figure's height in pixels
+    at most (cells shrink to fit, e.g. a projector's 720 px); default: cells of the usual size.
     """
     s = p.require().setting
     ho, wo = p.out
@@ -192,9 +204,11 @@ def window_figure(p: arithmetic.Plan, x: np.ndarray, w: np.ndarray, *, numbers: 
     numbers = numbers and max(hp, wp, ho, wo) <= NUMBERS_MAX
     rows = max(hp, ho, s.kernel[0] + 1)
     gap = 4.5 if s.op != "conv" else s.kernel[1] + 3.2
-    cell_px = _cell_px(rows + 2, wp + wo + gap, font_size)
-    num_size = int(min(font_size * 1.25, cell_px * 0.42))
     top_in, top_out = (rows - hp) / 2, (rows - ho) / 2
+    n_lines = (s.kernel[0] + 1) if numbers and s.op == "conv" else 2
+    cell_px = _fit_height(_cell_px(rows + 2, wp + wo + gap, font_size), rows, min(top_in, top_out), n_lines,
+                          font_size, max_height)
+    num_size = int(min(font_size * 1.25, cell_px * 0.42))
 
     fig = AnimatedFigure()
     padded = arithmetic.padded_input(p, x)
@@ -216,7 +230,6 @@ def window_figure(p: arithmetic.Plan, x: np.ndarray, w: np.ndarray, *, numbers: 
     if p.pads != ((0, 0), (0, 0)):
         in_title += f" + padding → {hp}×{wp}"
     what = {"conv": "feature map", "maxpool": "max-pooled", "avgpool": "average-pooled"}[s.op]
-    n_lines = (s.kernel[0] + 1) if numbers and s.op == "conv" else 2
     return _finish(fig, frames, labels, start - shown.start, place, in_title=in_title,
                    out_title=f"<b>Output</b> ({what}) {ho}×{wo}", out_width=wo, n_lines=n_lines, fps=fps,
                    prefix="Output cell (row, col): ")
@@ -299,7 +312,7 @@ def _sum_text(p: arithmetic.Plan, x, w, oy: int, ox: int, cells, numbers: bool) 
 
 
 def transposed_figure(p: arithmetic.Plan, x: np.ndarray, w: np.ndarray, *, numbers: bool, start: int = 0,
-                      fps: float = 2.0, font_size: int = 14) -> go.Figure:
+                      fps: float = 2.0, font_size: int = 14, max_height: int | None = None) -> go.Figure:
     """Transposed convolution as scattering: each INPUT cell stamps value × kernel into the OUTPUT.
 
     The output is drawn uncropped: cells that padding removes are greyed out and labelled,
@@ -313,9 +326,10 @@ def transposed_figure(p: arithmetic.Plan, x: np.ndarray, w: np.ndarray, *, numbe
     ch, cw = max(fh, pt + ho), max(fw, pl + wo)         # canvas: full result (+ output padding)
     numbers = numbers and max(ch, cw) <= NUMBERS_MAX
     rows = max(h, ch, s.kernel[0] + 1)
-    cell_px = _cell_px(rows + 2, wid + cw + s.kernel[1] + 3.2, font_size)
-    num_size = int(min(font_size * 1.2, cell_px * 0.38))
     top_in, top_out = (rows - h) / 2, (rows - ch) / 2
+    cell_px = _fit_height(_cell_px(rows + 2, wid + cw + s.kernel[1] + 3.2, font_size), rows, min(top_in, top_out),
+                          3, font_size, max_height)
+    num_size = int(min(font_size * 1.2, cell_px * 0.38))
 
     fig = AnimatedFigure()
     fig.add_traces(cell_grid(np.zeros((h, wid), dtype=int), [INPUT], dx=0, dy=top_in,

@@ -15,6 +15,7 @@ from explainer.kernels.filtering import (
 from explainer.kernels.image_matrix import (
     Position, explain_position, format_terms, loop_cross_correlate, multiply_add_terms, zoom_patch,
 )
+from explainer.kernels.pictures import QUALITY, ShownCanny, ShownResult, picture_bytes, shown_canny, shown_result
 from explainer.kernels.presets import (
     DIRECTION_NAMES, DIRECTIONS, MAX_SIDE, PRESETS, SHIFT_SIDE, KernelError, Preset, box, describe_shift, detail,
     emboss, gaussian, gaussian_1d, identity, laplacian, outline, parse_kernel, preset_kernel, random_kernel,
@@ -35,6 +36,8 @@ __all__ = [
     "CannyStages", "agreement", "canny", "hysteresis", "non_maximum_suppression", "stage_pictures",
     # image_matrix: the slow loops and one position written out
     "Position", "explain_position", "format_terms", "loop_cross_correlate", "multiply_add_terms", "zoom_patch",
+    # pictures: what the page sends, encoded once
+    "QUALITY", "ShownCanny", "ShownResult", "picture_bytes", "shown_canny", "shown_result",
     # figures
     "compass_legend", "kernel_figure", "mark_patch", "matrix_figure", "output_figure",
 ]

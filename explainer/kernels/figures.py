@@ -23,17 +23,22 @@ def _compact(v: float, digits: int) -> str:
 
 
 def kernel_figure(kernel: np.ndarray, *, font_size: int = 14, height: int = 360,
-                  title: str | None = None) -> go.Figure:
-    """The kernel as a grid of numbers on a diverging colour scale (white = 0, red > 0, blue < 0)."""
+                  title: str | None = None, min_text: int = 8) -> go.Figure:
+    """The kernel as a grid of numbers on a diverging colour scale (white = 0, red > 0, blue < 0).
+
+    Numbers that would come out smaller than ``min_text`` px are left out (hover shows them):
+    a projected 7×7 Gaussian reads better as colours than as 12 px digits.
+    """
     k = np.asarray(kernel, np.float64)
     lo, hi = symmetric_range(k)
     digits = 3 if max(k.shape) <= 5 else 2
     text = [[_compact(v, digits) for v in row] for row in k]
+    size = _fit_font(text, max(k.shape), font_size, width=min(height - 60, 260))
     fig = go.Figure(go.Heatmap(
-        z=k, text=text, texttemplate="%{text}" if max(k.shape) <= 11 else "",  # bigger: hover for values
+        z=k, text=text, texttemplate="%{text}" if max(k.shape) <= 11 and size >= min_text else "",
         colorscale=DIVERGING, zmin=lo, zmax=hi,
         showscale=False, xgap=2, ygap=2,
-        textfont=dict(size=_fit_font(text, max(k.shape), font_size, width=min(height - 60, 260))),
+        textfont=dict(size=size),
         hovertemplate="row %{y}, column %{x}: %{z:.4g}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", scaleanchor="x", visible=False)
     fig.update_xaxes(visible=False, constrain="domain")

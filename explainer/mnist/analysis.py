@@ -9,7 +9,7 @@ import io
 
 import numpy as np
 import torch
-import torchvision.transforms.v2.functional as TF
+from torchvision.transforms.v2.functional import InterpolationMode, affine
 from torch import nn
 
 from explainer.mnist.datasets import normalise
@@ -69,8 +69,8 @@ def feature_maps(cnn: nn.Module, image: torch.Tensor, mean: float, std: float,
 def move_digit(image: torch.Tensor, *, dx: float = 0, dy: float = 0, angle: float = 0) -> torch.Tensor:
     """The digit ``(28, 28) uint8`` shifted by ``(dx, dy)`` pixels and rotated by ``angle`` degrees
     (counter-clockwise, about the centre); what leaves the frame is lost, black comes in."""
-    moved = TF.affine(image.reshape(1, 28, 28).float(), angle=float(angle), translate=[float(dx), float(dy)],
-                      scale=1.0, shear=[0.0, 0.0], interpolation=TF.InterpolationMode.BILINEAR, fill=0.0)
+    moved = affine(image.reshape(1, 28, 28).float(), angle=float(angle), translate=[float(dx), float(dy)],
+                   scale=1.0, shear=[0.0, 0.0], interpolation=InterpolationMode.BILINEAR, fill=0.0)
     return moved[0].round().clamp(0, 255).to(torch.uint8)
 
 

@@ -7,17 +7,53 @@
   features once per photo, a new linear head, leave-one-out accuracy.
 - :mod:`~explainer.transfer.figures`: plotly figures of the page.
 """
-from explainer.transfer.digits import (FINE_TUNE, FROZEN, KS, METHODS, PRETRAIN, SCRATCH, SOURCE_DIGITS,
-                                       TARGET_DIGITS, TransferGrid, TransferSetup, available_ks,
-                                       pretrain_then_grid_events, cached_pretrained,
-                                       few_per_class, frozen_features_new_head, lenet_for, parameter_counts,
-                                       pretrain_events, relabelled, source_accuracy, trainable,
-                                       transfer_grid_events, unfreeze)
-from explainer.transfer.figures import layers_figure, probabilities_figure, transfer_figure
-from explainer.transfer.photos import (MAX_PER_CLASS, MIN_PER_CLASS, LeaveOneOut, PhotoHead, PhotoResult, PhotoSetError,
-                                       check_classes, features_events, fit_heads, frozen_body, leave_one_out,
-                                       photo_features, photo_transfer_events, texture_classes,
-                                       train_head)
+from explainer.transfer.digits import (
+                                       FINE_TUNE,
+                                       FROZEN,
+                                       KS,
+                                       METHODS,
+                                       PRETRAIN,
+                                       SCRATCH,
+                                       SOURCE_DIGITS,
+                                       TARGET_DIGITS,
+                                       TransferGrid,
+                                       TransferSetup,
+                                       available_ks,
+                                       cached_pretrained,
+                                       few_per_class,
+                                       frozen_features_new_head,
+                                       lenet_for,
+                                       parameter_counts,
+                                       pretrain_events,
+                                       pretrain_then_grid_events,
+                                       relabelled,
+                                       source_accuracy,
+                                       trainable,
+                                       transfer_grid_events,
+                                       unfreeze,
+)
+from explainer.transfer.figures import (
+                                       layers_figure,
+                                       probabilities_figure,
+                                       transfer_figure,
+)
+from explainer.transfer.photos import (
+                                       MAX_PER_CLASS,
+                                       MIN_PER_CLASS,
+                                       LeaveOneOut,
+                                       PhotoHead,
+                                       PhotoResult,
+                                       PhotoSetError,
+                                       check_classes,
+                                       features_events,
+                                       fit_heads,
+                                       frozen_body,
+                                       leave_one_out,
+                                       photo_features,
+                                       photo_transfer_events,
+                                       texture_classes,
+                                       train_head,
+)
 
 __all__ = [
     # digits

@@ -23,8 +23,8 @@ from typing import Iterator
 import torch
 from torch import nn
 
-from explainer.augmentation.fitting import Fit, Progress, fit_events, staged
 from explainer.augmentation.experiments import test_accuracy
+from explainer.augmentation.fitting import Fit, Progress, fit_events, staged
 from explainer.mnist import DigitSet, LeNetSpec, build
 
 SOURCE_DIGITS, TARGET_DIGITS = (0, 1, 2, 3, 4), (5, 6, 7, 8, 9)

@@ -40,7 +40,8 @@ def _state(method: str, layer: str, layers: dict[str, tuple[bool, int]]) -> str:
 
 
 def layers_figure(grid: TransferGrid, *, font_size: int = 14, height: int | None = None) -> go.Figure:
-    """Which layers learn in each method: a row of boxes per method, one box per layer."""
+    """Which layers learn in each method: a row of boxes per method, one box per layer with its
+    number of weights and biases."""
     columns = ["conv1", "conv2", "fc1", "fc2", "fc3", "fc"]
     fig = go.Figure()
     for row, method in enumerate(METHODS):
@@ -53,7 +54,7 @@ def layers_figure(grid: TransferGrid, *, font_size: int = 14, height: int | None
             fig.add_shape(type="rect", x0=col, x1=col + 0.92, y0=-row, y1=-row + 0.8, fillcolor=colour,
                           line=dict(color="#555" if state != "dropped" else "#ddd", width=1))
             fig.add_annotation(x=col + 0.46, y=-row + 0.4, showarrow=False,
-                               text=f"<b>{name}</b><br>{f'{n:,} weights' if n else '—'}",
+                               text=f"<b>{name}</b><br>{f'{n:,}' if n else '—'}",
                                font=dict(size=round(font_size * 0.85), color="#222" if n else "#aaa"))
         trainable, total = grid.parameters[method]
         fig.add_annotation(x=-0.08, y=-row + 0.4, xanchor="right", showarrow=False, align="right",

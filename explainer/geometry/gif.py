@@ -170,7 +170,11 @@ def _transposed_formula(p: arithmetic.Plan) -> str:
     return "Output size:  " + "   ·   ".join(parts)
 
 
-def _checked_plan(setting) -> arithmetic.Plan:
+def animatable(setting) -> arithmetic.Plan:
+    """The checked plan of ``setting`` (a Setting or Plan), or :class:`GifError` saying why it can't be a GIF.
+
+    Cheap (index arithmetic only): a page calls it before offering the download.
+    """
     p = setting if isinstance(setting, arithmetic.Plan) else arithmetic.plan(setting)
     if not p.ok:
         raise GifError(p.problems[0])
@@ -207,7 +211,7 @@ def _padded(p: arithmetic.Plan, x: np.ndarray) -> np.ndarray:
 
 def window_sums(setting, x: np.ndarray | None = None, w: np.ndarray | None = None) -> list[StepSum]:
     """Convolution / pooling: every output cell in the order the window visits it, as the frames write it."""
-    p = _checked_plan(setting)
+    p = animatable(setting)
     if p.setting.op == "transposed":
         raise GifError("Transposed convolution scatters input cells; it has no window sums.")
     x, w = _values(p, x, w)
@@ -223,7 +227,7 @@ def animation_frames(setting, x: np.ndarray | None = None, w: np.ndarray | None 
     (H, W) input and ``w`` the (kh, kw) kernel (default: a ramp of small integers and a
     vertical-edge kernel). ``numbers``: write values in the cells (default: when cells are ≥ 24 px).
     """
-    p = _checked_plan(setting)
+    p = animatable(setting)
     x, w = _values(p, x, w)
     look = _look(p, cell_px, numbers)
     n_steps = len(arithmetic.positions(p))
