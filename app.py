@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from explainer.device import configure_threads
+from ui import APP_RUN
 from ui.menu import PAGES
 from ui.share import share_view
 from ui.sidebar import render_sidebar
@@ -23,6 +24,10 @@ nav = st.navigation([
 ])
 render_sidebar()
 tour_panel()
-nav.run()
+st.session_state[APP_RUN] = True  # pages check it: this run came through st.navigation
+try:
+    nav.run()
+finally:
+    st.session_state.pop(APP_RUN, None)
 with st.sidebar:  # after the page, so the link carries the settings it just wrote
     share_view(nav.url_path)

@@ -7,11 +7,10 @@ pretrained files are absent, which does not change the arithmetic):
 - the first forward pass capturing every layer of VGG16 at 224 px, after the model is
   loaded (target < 0.5 s on 2 cores), and the repeated pass;
 - a layer switch: building the grid and the enlarged map of a new layer and
-  serialising them as Streamlit does (target < 100 ms), and the whole page rerun
-  in AppTest after the layer selectbox changes;
-- bytes the page sends: the elements of one rerun (AppTest), first view and after a
-  layer switch (Streamlit sends an unchanged element of 10 KB or more as a reference to
-  the browser's copy, so the switch costs about the charts that changed);
+  serialising them as Streamlit does (target < 100 ms);
+- whole-page reruns in AppTest: CPU (process_time, min and median of --repeats) and bytes
+  sent, first view and after each control (Streamlit sends an unchanged element of 10 KB or
+  more as a reference to the browser's copy, so a move costs about the charts that changed);
 - the layer table of torchvision classifiers built on the meta device (no weights);
 - peak resident memory of a process holding each model plus its captured maps at
   224 px, each model in its own subprocess so numbers don't accumulate.
@@ -128,15 +127,6 @@ def layer_switches(fm, shown, repeats: int) -> tuple[dict, dict]:
     return switches, sent
 
 
-def _element_kb(node) -> float:
-    """Serialised size of every element in an AppTest tree (what one rerun sends, uncached)."""
-    proto = getattr(node, "proto", None)
-    own = proto.ByteSize() if proto is not None and hasattr(proto, "ByteSize") else 0
-    children = getattr(node, "children", None) or {}
-    kids = children.values() if isinstance(children, dict) else children
-    return own / 1e3 + sum(_element_kb(k) for k in kids)
-
-
 def architectures_on_meta() -> dict:
     """Layer table of networks built with weights=None on the meta device: rows and seconds."""
     import torch
@@ -160,28 +150,66 @@ def architectures_on_meta() -> dict:
     return {"layer_table_on_meta": out}
 
 
+MOVES = {  # control -> values that never repeat within three runs (the browser keeps recent messages)
+    "alpha": ("slider", [0.3, 0.8, 0.45, 0.95, 0.1, 0.7]),
+    "k": ("select_slider", [8, 32, 64]),
+    "channel": ("number_input", [3, 5, 7, 9, 11, 13]),
+    "layer": ("selectbox", ["features.8", "features.15", "features.3", "features.22", "features.1", "features.29"]),
+}
+
+
+class SentBytes:
+    """What one rerun sends: every ForwardMsg the script enqueues, counted as Streamlit sends it
+    (an element of ≥ 10 KB that the browser got in the previous run goes as a ~60-byte reference)."""
+
+    def __init__(self) -> None:
+        from streamlit.runtime.scriptrunner_utils import script_run_context as src
+
+        self.log, self.seen, original = [], set(), src.ScriptRunContext.enqueue
+
+        def enqueue(ctx, msg):
+            original(ctx, msg)
+            self.log.append((msg.hash, msg.ByteSize(), msg.metadata.cacheable))
+        src.ScriptRunContext.enqueue = enqueue
+
+    def take(self) -> int:
+        total = sum(60 if cacheable and h in self.seen else size for h, size, cacheable in self.log)
+        self.seen = {h for h, _, cacheable in self.log if cacheable}
+        self.log = []
+        return total
+
+
 def page_rerun(repeats: int) -> dict:
-    """Whole-page rerun (app.py, sidebar, page, all tabs) after the layer changes, VGG16 at 224."""
+    """Whole-page reruns in AppTest (app.py, sidebar, page; VGG16 at 224): server CPU (process_time)
+    and bytes sent, first view and per control. AppTest reruns the whole script, so these are upper
+    bounds: on the real server a control inside a fragment reruns only its fragment
+    (bench_load.py measures that over the websocket)."""
     from tests.conftest import run_page
 
-    at = run_page("pages/feature_maps.py", timeout=600, query={"model": "VGG16"})
-    first_kb = _element_kb(at.main) + _element_kb(at.sidebar)
-    times = []
-    for i in range(repeats):
-        layer = ["features.8", "features.15"][i % 2]
-        t0 = time.perf_counter()
-        at.selectbox(key="layer").set_value(layer).run()
-        times.append(time.perf_counter() - t0)
-    assert not at.exception
-    return {"page_rerun_after_layer_switch_ms": {"median": round(1000 * statistics.median(times), 1),
-                                                 "best": round(1000 * min(times), 1)},
-            "page_elements_kb": {"first_view": round(first_kb, 1),
-                                 "after_layer_switch": round(_element_kb(at.main) + _element_kb(at.sidebar), 1)}}
+    sent = SentBytes()
+    run_page("pages/feature_maps.py", timeout=600, query={"model": "VGG16"})  # loads the model, one pass
+    sent.take()
+    sent.seen = set()
+    c0 = time.process_time()
+    at = run_page("pages/feature_maps.py", timeout=600, query={"model": "VGG16"})  # a new visitor
+    out = {"first_view": {"cpu_ms": round(1000 * (time.process_time() - c0)), "kb": round(sent.take() / 1024, 1)}}
+    for key, (kind, values) in MOVES.items():
+        cpu, kb = [], []
+        for i in range(repeats):
+            getattr(at, kind)(key=key).set_value(values[i % len(values)])
+            c0 = time.process_time()
+            at.run()
+            cpu.append(1000 * (time.process_time() - c0))
+            kb.append(sent.take() / 1024)
+            assert not at.exception, at.exception
+        out[key] = {"cpu_ms_min": round(min(cpu)), "cpu_ms_median": round(statistics.median(cpu)),
+                    "kb_median": round(statistics.median(kb), 1), "kb_max": round(max(kb), 1)}
+    return {"page_rerun_appTest": out}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=12)
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--memory-of", help=argparse.SUPPRESS)  # the per-model subprocess
     args = parser.parse_args()

@@ -1,6 +1,7 @@
 """Architectures: from LeNet to ResNet, each step of the story as numbers and live experiments."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -43,7 +44,7 @@ class Settings:
     dw_c_out: int = 64
     dw_side: int = 112
     depth: int = 20
-    activation: str = "sigmoid"
+    activation: str = "relu"
     batch_norm: bool = False
     dropout: float = 0.0
 
@@ -88,6 +89,12 @@ def catalogue_frame() -> pd.DataFrame:
                           "input px": e.input_size, "default": e.is_default} for e in arch.catalogue()])
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def tradeoff(highlight: str, fs: int, height: int):
+    entries = [e for e in arch.catalogue() if e.top1 is not None]
+    return figures.tradeoff_figure(entries, font_size=fs, highlight=highlight, height=height)
+
+
 @st.cache_data(max_entries=24, show_spinner=False)
 def layer_frame(model: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     table = layer_table(model)
@@ -110,9 +117,7 @@ def timeline_section(s: Settings, fs: int) -> None:
         "torchvision can build. Parameters, GFLOPs (multiply-adds per image, in billions) and accuracy are read "
         "from each weights enum's `meta` (works offline, nothing downloaded); the year is the paper's. "
         "Up and to the left is better: more images right for less computation.")
-    st.plotly_chart(figures.tradeoff_figure(entries, font_size=fs, highlight=s.model,
-                                                 height=640 if presentation() else 560),
-                    config=PLOT_CONFIG, key="tradeoff")
+    st.plotly_chart(tradeoff(s.model, fs, 640 if presentation() else 560), config=PLOT_CONFIG, key="tradeoff")
     pairs = arch.recipe_pairs()
     rn = next(((a, b) for a, b in pairs if a.model == "resnet50"), None)
     if rn:
@@ -271,7 +276,8 @@ def shortcut_section(s: Settings, fs: int, data) -> None:
     c = st.columns([2, 1.2, 1, 1.3])
     c[0].slider("Depth (weight layers)", 6, 50, key=key("depth"))
     c[1].radio("Activation", list(arch.ACTIVATIONS), key=key("activation"), horizontal=True)
-    c[2].toggle("BatchNorm", key=key("batch_norm"), help="Normalise each layer's output over the batch (Ioffe & Szegedy 2015)")
+    c[2].toggle("BatchNorm", key=key("batch_norm"),
+                help="Normalise each layer's output over the batch (Ioffe & Szegedy 2015).")
     spec = arch.StackSpec(depth=s.depth, activation=s.activation, batch_norm=s.batch_norm)
     panel = JobPanel(keys.ARCH_SHORTCUT_JOB, what="experiment")
     panel.start_button("Run the experiment", lambda: arch.shortcut_events(data, spec, steps=STEPS,
@@ -287,7 +293,10 @@ def draw_shortcut(job, context, fs: int) -> None:
     if not log.gradients:
         return
     g = log.gradients
-    ratio = g[arch.RESIDUAL][0] / max(g[arch.PLAIN][0], 1e-30)
+    plain, residual = g[arch.PLAIN][0], g[arch.RESIDUAL][0]
+    ratio = (f"it underflows to 0 in float32; {residual:.2g} with shortcuts" if plain == 0 else
+             f"{residual:.2g} with shortcuts (**{residual / plain:,.0f}×** larger)" if residual / plain < 1e6 else
+             f"{residual:.2g} with shortcuts (**10^{math.log10(residual / plain):.0f}×** larger)")
     what = f"{spec.depth} layers, {spec.activation}{', BatchNorm' if spec.batch_norm else ''}"
     left, right = st.columns(2)
     left.plotly_chart(figures.gradient_figure(g, font_size=fs, title=f"Gradient per layer at start · {what}"),
@@ -296,12 +305,14 @@ def draw_shortcut(job, context, fs: int) -> None:
                                                   title="Loss while training", total_steps=STEPS),
                        config=PLOT_CONFIG, key="shortcut_loss")
     st.markdown(
-        f"First layer: ‖∂loss/∂W‖ = {g[arch.PLAIN][0]:.2g} in the plain stack, {g[arch.RESIDUAL][0]:.2g} with "
-        f"shortcuts (**{ratio:,.0f}×** larger). Backpropagation multiplies one factor per layer; in the plain stack "
+        f"First layer: ‖∂loss/∂W‖ = {plain:.2g} in the plain stack; {ratio}. Backpropagation multiplies "
+        "one factor per layer; in the plain stack "
         "each factor includes the activation's slope (at most ¼ for the sigmoid), so the product **vanishes** "
         "with depth. A shortcut adds 1 to every factor (∂(h + f(h))/∂h = 1 + ∂f/∂h): the gradient has a "
-        "path that skips the layers." + (f" Last 20 steps: mean loss {_tail(log.losses[arch.PLAIN]):.2f} plain, "
-                                         f"{_tail(log.losses[arch.RESIDUAL]):.2f} residual." if log.losses else ""))
+        "path that skips the layers. (With the sigmoid, whose outputs are all positive, the residual sum grows "
+        "layer after layer: its loss starts high; batch norm tames it.)"
+        + (f" Last 20 steps: mean loss {_tail(log.losses[arch.PLAIN]):.2f} plain, "
+           f"{_tail(log.losses[arch.RESIDUAL]):.2f} residual." if log.losses else ""))
 
 
 def _tail(values: list[float], n: int = 20) -> float:
@@ -359,9 +370,9 @@ url = UrlState()
 fs = font_size()
 settings = bind_settings(url)
 st.title("Architectures: from LeNet to ResNet")
-st.markdown("LeNet-5 (1998) → AlexNet (2012: ReLU, dropout, GPUs) → VGG (only 3×3) → Inception (1×1 reductions) → "
-            "depthwise separable convolutions (Xception, MobileNet) → batch norm → ResNet (shortcuts, > 50 layers) "
-            "→ EfficientNet, ViT, Swin. Each tab measures one step of the story.")
+st.markdown("LeNet-5 (1998) → AlexNet (2012: ReLU, dropout, GPUs) → VGG (only 3×3) → "
+            "Inception (1×1 reductions) → depthwise separable convolutions (Xception, MobileNet) → batch norm → "
+            "ResNet (shortcuts, > 50 layers) → EfficientNet, ViT, Swin. Each tab measures one step of the story.")
 tabs = st.tabs(["Timeline", "Layers of a network", "VGG A–E", "Inception", "Depthwise separable",
                 "Shortcuts (live)", "ReLU vs tanh (live)"])
 with tabs[0]:

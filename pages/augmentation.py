@@ -31,12 +31,14 @@ from explainer.mnist import DigitSet, training_threads
 from ui import keys
 from ui.job_panel import JobPanel, fraction_and_text
 from ui.mnist_widgets import data_banner, digits
-from ui.sidebar import font_size
+from ui.sidebar import controls, figure_height, font_size, intro, presentation
 from ui.url_state import UrlState
 
 COMPARE = JobPanel(keys.AUG_JOB, what="training run")
 SIZE_CURVE = JobPanel(keys.AUG_SIZE_JOB, what="size curve")
 PREVIEW = 12                                               # digits in the before/after batch
+PROJECTED_PREVIEW = 8                                      # projected: fewer, bigger (the first 8 of the same 12)
+MAIN_KEY = "au_main"                                       # the container of the page's main picture (tests look for it)
 STEPS = [100, 200, 300, 500, 1_000]
 
 
@@ -70,8 +72,9 @@ def _results() -> SharedResults:
     return SharedResults()
 
 
-def _controls() -> None:
-    cols = st.columns(3)
+def _controls(projected: bool) -> None:
+    """The six augmentation controls: three columns inline, one column inside the projected popover."""
+    cols = (st.container(),) * 3 if projected else st.columns(3)
     cols[0].slider("Shift (± pixels)", 0.0, 10.0, step=0.5, key="au_shift_px",
                    help="Each digit moves by a random amount up to this, left/right and up/down.")
     cols[0].slider("Rotation (± degrees)", 0.0, 180.0, step=5.0, key="au_rotate_deg")
@@ -81,25 +84,39 @@ def _controls() -> None:
                    help="Keep a random square this many pixels smaller than 28x28, enlarged back to 28x28.")
     cols[2].slider("Gaussian noise (σ, grey levels of 255)", 0.0, 100.0, step=5.0, key="au_noise")
     cols[2].toggle("Horizontal flip (half of the digits)", key="au_flip")
-    cols[2].button("Another batch", icon=":material/casino:", on_click=_next_batch)
+    if not projected:
+        cols[2].button("Another batch", icon=":material/casino:", on_click=_next_batch)
+
+
+def _control_row(projected: bool) -> None:
+    """Projected: one compact row (settings popover, another batch) so the picture sits under the title."""
+    if not projected:
+        _controls(False)
+        return
+    left, right, _ = st.columns([1, 1, 2.5], vertical_alignment="center")
+    with left, controls("Augmentation settings"):
+        _controls(True)
+    right.button("Another batch", icon=":material/casino:", on_click=_next_batch)
 
 
 def _next_batch() -> None:
     st.session_state["au_batch"] += 1
 
 
-def _preview(data: DigitSet, settings: AugmentationSettings, fs: int) -> None:
-    pick = torch.randperm(data.n_test, generator=torch.Generator().manual_seed(settings.batch))[:PREVIEW]
+def _preview(data: DigitSet, settings: AugmentationSettings, fs: int, projected: bool) -> None:
+    count = PROJECTED_PREVIEW if projected else PREVIEW
+    pick = torch.randperm(data.n_test, generator=torch.Generator().manual_seed(settings.batch))[:count]
     before = data.test_images[pick]
     after = augment(before, settings.augmentation, generator=torch.Generator().manual_seed(settings.batch))
-    st.plotly_chart(before_after_figure(before.numpy(), after.numpy(), data.test_labels[pick].tolist(), font_size=fs),
-                    config={"displayModeBar": False}, key="au_preview")
-    st.caption(f"Top: {PREVIEW} test digits as written. Bottom: the same digits after **{settings.augmentation.describe()}**"
+    figure = before_after_figure(before.numpy(), after.numpy(), data.test_labels[pick].tolist(), font_size=fs,
+                                 height=figure_height(230, 330))
+    st.container(key=MAIN_KEY).plotly_chart(figure, config={"displayModeBar": False}, key="au_preview")
+    for note in label_warnings(settings.augmentation):
+        st.warning(note, icon=":material/report:")
+    st.caption(f"Top: {count} test digits as written. Bottom: the same digits after **{settings.augmentation.describe()}**"
                " — what the network would see in one training step. Every step draws new random changes, so "
                "in 300 steps the network sees thousands of versions of the same few hundred digits. "
                "The label under each digit is kept.")
-    for note in label_warnings(settings.augmentation):
-        st.warning(note, icon=":material/report:")
 
 
 # ---------------------------------------------------------------- the experiments (jobs)
@@ -179,12 +196,15 @@ url.write()
 fs = font_size()
 
 st.title("Data augmentation: more training digits for free")
-st.markdown(
-    "With little data, **augment** it: flip, rotate, scale, crop, translate, add Gaussian noise (the lecture's "
-    "list). Each training batch is changed at random, so the network never sees the same picture twice — "
-    "as long as the change keeps the label true.")
-data_banner(data)
-_controls()
-_preview(data, settings, fs)
+intro("With little data, **augment** it: flip, rotate, scale, crop, translate, add Gaussian noise (the lecture's "
+      "list). Each training batch is changed at random, so the network never sees the same picture twice — "
+      "as long as the change keeps the label true.")
+projected = presentation()
+if not projected:
+    data_banner(data)
+_control_row(projected)
+_preview(data, settings, fs, projected)
+if projected:   # the picture first; which digits it shows comes after it
+    data_banner(data)
 _comparison_section(data, settings, fs)
 _size_section(data, settings, fs)

@@ -1,28 +1,34 @@
 """Feature maps: open VGG or ResNet on a picture and see what every layer sees.
 
 One rerun: read the settings (one frozen dataclass bound to the URL), draw the network
-and picture controls, run the cached forward pass, settle the layer choices against the
-network's layers, draw the five tabs, write the URL once.
+and picture controls, run the cached forward pass, draw the five tabs, write the URL.
+A control that changes one tab reruns only that tab (``st.fragment``): the layer's grid,
+the enlarged map, early vs deep, the filters. Figures are built once per distinct input
+for every visitor (``cache_resource``, bounded), so a class moving the same controls
+mostly re-sends pictures the server has already drawn.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import re
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import streamlit as st
 
-from explainer import features
+from explainer import exports, features
 from ui import keys
-from ui.feature_maps_widgets import MNIST_PREFIX, digit_input, session_network, user_weights, weights_notice
+from ui.feature_maps_widgets import (FILTER_COUNTS, MNIST_PREFIX, PLOT_CONFIG, digit_input, filters_tab,
+                                     layer_table, layer_table_tab, predictions_tab, session_network, user_weights,
+                                     weights_notice)
 from ui.image_picker import image_picker
-from ui.sidebar import advanced, font_size, presentation
+from ui.sidebar import advanced, controls, font_size, presentation
 from ui.url_state import UrlState
 
 SIZES = [128, 160, 224, 288]
 TOP_KS = [8, 16, 32, 64]
-FILTER_COUNTS = [16, 32, 64]
 PER_PAGE = 64
-PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+TABS = ["Feature maps", "Early vs deep", "First-layer filters", "Layer table", "Predictions"]
+GRID_PROJECTED_PX = 420  # title, one row of buttons, tabs and this grid fit a 1280x720 projector
 
 
 # ---------------------------------------------------------------- cached computations
@@ -34,7 +40,8 @@ def shared_model(name: str) -> features.LoadedModel:
 
 @st.cache_resource(max_entries=4, ttl=1800, show_spinner="One forward pass through every layer…")
 def forward(model_key: str, image_key: str, size: int, _loaded: features.LoadedModel, _rgb: np.ndarray):
-    """Feature maps of every layer for one (network, image, size): switching layer reuses them."""
+    """Feature maps of every layer for one (network, image, size), for every visitor (VGG16 at
+    224 px: ~30 MB in float16; at most four held, so 40 students on one picture hold one)."""
     x, shown = features.prepare_input(_rgb, _loaded, size)
     return features.capture(_loaded.model, x), shown
 
@@ -50,22 +57,59 @@ def geometry(model_key: str, input_shape: tuple[int, ...], _loaded: features.Loa
     return features.layer_geometry(_loaded.model, input_shape)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def layer_table(model_key: str, input_shape: tuple[int, ...], _loaded: features.LoadedModel):
-    rows = features.layer_table(_loaded.model, input_shape)
-    return features.layer_table_frame(rows, image_side=input_shape[-1]), sum(r.params for r in rows)
+# Pictures, built once per distinct input and shared read-only (st.plotly_chart copies a figure
+# before sending it). Keys name the input (``view``: network copy, picture, size); bounded in count.
+@st.cache_resource(max_entries=64, ttl=1800, show_spinner=False)
+def grid_figure(view: str, layer: str, channels: tuple[int, ...], scope: str, fs: int, title: str, cols: int,
+                height: int | None, _fm: features.FeatureMaps):
+    return features.feature_grid(_fm.maps[layer], channels, stats=_fm.stats[layer], scope=scope, font_size=fs,
+                                 title=title, cols=cols, height=height)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def first_filters(model_key: str, _loaded: features.LoadedModel):
-    filters = features.first_layer_filters(_loaded.model)
-    return filters, features.closest_presets(filters) if filters.shape[1] in (1, 3) else []
+@st.cache_resource(max_entries=16, ttl=1800, show_spinner=False)
+def photo(view: str, _shown: np.ndarray) -> str:
+    return features.photo_uri(_shown)
+
+
+@st.cache_resource(max_entries=64, ttl=1800, show_spinner=False)
+def enlarged_figure(view: str, layer: str, channel: int, alpha: float, fs: int, title: str,
+                    _fm: features.FeatureMaps, _shown: np.ndarray, _geo: features.Geometry):
+    return features.enlarged_map(_shown, _fm.maps[layer][channel], channel=channel, opacity=alpha, geometry=_geo,
+                                 font_size=fs, title=title, photo=photo(view, _shown))
+
+
+@st.cache_resource(max_entries=16, ttl=1800, show_spinner=False)
+def early_deep_figure(view: str, early: str, deep: str, titles: tuple[str, str], fs: int,
+                      _fm: features.FeatureMaps):
+    return features.early_vs_deep(_fm.maps[early], _fm.maps[deep], _fm.stats[early], _fm.stats[deep],
+                                  titles=titles, font_size=fs)
+
+
+@st.cache_resource(max_entries=8, ttl=1800, show_spinner=False)
+def grid_png(view: str, layer: str, channels: tuple[int, ...], scope: str, title: str,
+             _maps: np.ndarray) -> bytes:
+    """The grid as a PNG for slides, made when the button is pressed (then kept for the next one)."""
+    return exports.feature_grid_png(_maps[list(channels)], titles=[f"channel {c}" for c in channels],
+                                    columns=min(8, len(channels)), scope=scope, title=title)
+
+
+@st.cache_data(max_entries=16, ttl=1800, show_spinner=False)
+def picture_jpeg(view: str, _shown: np.ndarray) -> bytes:
+    """The network's input as JPEG bytes, encoded once (st.image would re-encode it every rerun)."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(_shown).save(buf, format="JPEG", quality=90)
+    return buf.getvalue()
 
 
 # ---------------------------------------------------------------- settings
 @dataclass(frozen=True)
 class FeatureMapSettings:
-    """Everything this page's URL holds (the picture and digit pickers keep their own keys)."""
+    """Everything this page's URL holds (the picture and digit pickers keep their own keys);
+    each field is also the key of its widget."""
 
     model: str
     size: int
@@ -88,48 +132,51 @@ def read_settings(url: UrlState, choices: list[str]) -> FeatureMapSettings:
     if state[k_model] not in choices:  # a session network that is gone
         state[k_model] = "VGG16"
     spec = features.MODELS.get(state[k_model])
-    bound = {
-        "model": k_model,
-        "size": url.bind("size", 224, choices=SIZES),
-        "layer": url.bind("layer", spec.early if spec else ""),
-        "view": url.bind("view", "top", choices=["top", "all"]),
-        "k": url.bind("k", 16, choices=TOP_KS),
-        "page": url.bind("page", 1, lo=1, hi=64),
-        "scope": url.bind("scope", "map", choices=["map", "layer"]),
-        "alpha": url.bind("alpha", 0.6, lo=0.0, hi=1.0),
-        "channel": url.bind("channel", -1, lo=-1, hi=4095),
-        "early": url.bind("early", spec.early if spec else ""),
-        "deep": url.bind("deep", spec.deep if spec else ""),
-        "nfilters": url.bind("nfilters", 32, choices=FILTER_COUNTS),
-    }
-    return FeatureMapSettings(**{field: state[key] for field, key in bound.items()})
+    url.bind("size", 224, choices=SIZES)
+    url.bind("layer", spec.early if spec else "")
+    url.bind("view", "top", choices=["top", "all"])
+    url.bind("k", 16, choices=TOP_KS)
+    url.bind("page", 1, lo=1, hi=64)
+    url.bind("scope", "map", choices=["map", "layer"])
+    url.bind("alpha", 0.6, lo=0.0, hi=1.0)
+    url.bind("channel", -1, lo=-1, hi=4095)
+    url.bind("early", spec.early if spec else "")
+    url.bind("deep", spec.deep if spec else "")
+    url.bind("nfilters", 32, choices=FILTER_COUNTS)
+    return settings_now()
 
 
-def settle_layers(s: FeatureMapSettings, spatial: list[str], fm: features.FeatureMaps,
-                  spec: features.ModelSpec | None) -> FeatureMapSettings:
-    """Layer, early/deep, page and channel made valid for this network, before their widgets draw.
+def settings_now() -> FeatureMapSettings:
+    """The settings as they stand (a fragment's rerun reads them here, not from the full run)."""
+    return FeatureMapSettings(**{f.name: st.session_state[f.name] for f in fields(FeatureMapSettings)})
 
-    A layer name from a link that this network lacks falls back to its default (and says so);
-    a new layer opens on its strongest map."""
-    state = st.session_state
-    early_default = spec.early if spec else spatial[0]
-    deep_default = spec.deep if spec else spatial[-1]
-    if s.layer not in spatial:
-        if s.layer not in ("", early_default):
-            st.caption(f"“{s.layer}” is not a layer of {s.model} with feature maps; showing {early_default}.")
-        s = replace(s, layer=early_default)
-    s = replace(s, early=s.early if s.early in spatial else early_default,
-                deep=s.deep if s.deep in spatial else deep_default)
-    stats = fm.stats[s.layer]
+
+def settle(s: FeatureMapSettings, **values) -> FeatureMapSettings:
+    """Write settled values back to their widgets' state (before those widgets draw)."""
+    for name, value in values.items():
+        if st.session_state.get(name) != value:
+            st.session_state[name] = value
+    return replace(s, **values)
+
+
+def settle_layer(s: FeatureMapSettings, spatial: list[str], net: "Opened") -> FeatureMapSettings:
+    """Layer, page and channel made valid for this network. A layer name from a link that this
+    network lacks falls back to its default (and says so); a new layer opens on its strongest map."""
+    default = net.loaded.spec.early if net.loaded.spec else spatial[0]
+    layer = s.layer
+    if layer not in spatial:
+        if layer not in ("", default):
+            st.caption(f"“{layer}” is not a layer of {s.model} with feature maps; showing {default}.")
+        layer = default
+    stats = net.fm.stats[layer]
     n_ch = len(stats.mean)
-    s = replace(s, page=min(s.page, -(-n_ch // PER_PAGE)))
-    seen = state.get(keys.FM_LAST_LAYER)
-    if not 0 <= s.channel < n_ch or (seen is not None and seen != (s.model, s.layer)):
-        s = replace(s, channel=int(shown_channels(s, stats)[0]))
-    state[keys.FM_LAST_LAYER] = (s.model, s.layer)
-    for field in ("layer", "early", "deep", "page", "channel"):
-        state[field] = getattr(s, field)
-    return s
+    s = replace(s, layer=layer, page=min(s.page, -(-n_ch // PER_PAGE)))
+    seen = st.session_state.get(keys.FM_LAST_LAYER)
+    channel = s.channel
+    if not 0 <= channel < n_ch or (seen is not None and seen != (s.model, layer)):
+        channel = int(shown_channels(s, stats)[0])
+    st.session_state[keys.FM_LAST_LAYER] = (s.model, layer)
+    return settle(s, layer=layer, page=s.page, channel=channel)
 
 
 def shown_channels(s: FeatureMapSettings, stats: features.ChannelStats) -> np.ndarray:
@@ -150,33 +197,37 @@ class Opened:
     fm: features.FeatureMaps
     shown: np.ndarray    # (S, S, 3) uint8: the picture as the network got it
     is_digit_net: bool
+    view: str            # names this (network copy, picture, size) in cache keys
 
     @property
     def tag(self) -> str:
         return "" if self.loaded.pretrained else f" · {features.UNTRAINED_NOTE}"
 
 
-def network_and_input(s: FeatureMapSettings, url: UrlState, session_nets: dict, choices: list[str]) -> Opened:
-    """Draw the network, picture and size controls; load the network; run the (cached) forward pass."""
-    left, right = st.columns([2.3, 1], gap="large")
-    c_model, c_image = left.columns([1, 1.2])
+def input_controls(s: FeatureMapSettings, url: UrlState, session_nets: dict, choices: list[str],
+                   c_model, c_image):
+    """Network and size in ``c_model``, the picture (or digit) in ``c_image``; returns both."""
     c_model.selectbox("Network", choices, key="model",
                       help="ImageNet classifiers from torchvision; networks you trained on the MNIST page "
                            "in this session appear here too.")
-    is_digit_net = s.model.startswith(MNIST_PREFIX)
+    if s.model.startswith(MNIST_PREFIX):
+        name = s.model[len(MNIST_PREFIX):]
+        with c_image:
+            picture = digit_input(url)
+        return session_network(name, session_nets[name]), picture
     with c_image:
-        picture = digit_input(url) if is_digit_net else image_picker("img", url, default="chelsea")
-    if is_digit_net:
-        loaded = session_network(s.model[len(MNIST_PREFIX):], session_nets[s.model[len(MNIST_PREFIX):]])
-    else:
-        c_model.select_slider("Input size (pixels a side)", SIZES, key="size",
-                              help="The centre square of the picture is resized to this before the first "
-                                   "layer. ImageNet networks were trained at 224.")
-        loaded = shared_model(s.model)
-        with st.sidebar, advanced("Your own weights (state_dict)"):
-            loaded = user_weights(loaded)
-    with left:
-        weights_notice(loaded, on_downloaded=shared_model.clear)
+        picture = image_picker("img", url, default="chelsea")
+    c_model.select_slider("Input size (pixels a side)", SIZES, key="size",
+                          help="The centre square of the picture is resized to this before the first "
+                               "layer. ImageNet networks were trained at 224.")
+    loaded = shared_model(s.model)
+    with st.sidebar, advanced("Your own weights (state_dict)"):
+        loaded = user_weights(loaded)
+    return loaded, picture
+
+
+def run_network(s: FeatureMapSettings, loaded: features.LoadedModel, picture, url: UrlState) -> Opened:
+    is_digit_net = s.model.startswith(MNIST_PREFIX)
     try:
         if is_digit_net:
             fm, shown = forward_digit(loaded.key, picture.key, loaded, picture.x, picture.shown)
@@ -186,12 +237,41 @@ def network_and_input(s: FeatureMapSettings, url: UrlState, session_nets: dict, 
         st.error(f"Could not run {s.model} layer by layer ({type(err).__name__}: {err}).")
         url.write()
         st.stop()
+    view = f"{loaded.key}|{picture.key}|{'' if is_digit_net else s.size}"
+    return Opened(name=s.model, loaded=loaded, fm=fm, shown=shown, is_digit_net=is_digit_net, view=view)
+
+
+def show_input(net: Opened) -> None:
+    st.image(picture_jpeg(net.view, net.shown),
+             caption=f"What {net.name} gets: {net.shown.shape[1]}×{net.shown.shape[0]} pixels"
+             + ("" if net.is_digit_net else ", normalised with the weights' mean and std"), width="stretch")
+
+
+def network_and_input(s: FeatureMapSettings, url: UrlState, session_nets: dict, choices: list[str]) -> Opened:
+    """Draw the network, picture and size controls; load the network; run the (cached) forward pass.
+    Projected: the controls and the input picture go behind one button, the weights note beside it."""
+    if presentation():
+        c_button, c_note = st.columns([1, 3.2], vertical_alignment="center")
+        with c_button, controls("Network & picture"):
+            loaded, picture = input_controls(s, url, session_nets, choices, st.container(), st.container())
+            picture_slot = st.container()
+        with c_note:
+            weights_notice(loaded, on_downloaded=shared_model.clear)
+        net = run_network(s, loaded, picture, url)
+        with picture_slot:
+            show_input(net)
+        return net
+    left, right = st.columns([2.3, 1], gap="large")
+    c_model, c_image = left.columns([1, 1.2])
+    loaded, picture = input_controls(s, url, session_nets, choices, c_model, c_image)
+    with left:
+        weights_notice(loaded, on_downloaded=shared_model.clear)
+    net = run_network(s, loaded, picture, url)
     with right:
-        st.image(shown, caption=f"What {s.model} gets: {shown.shape[1]}×{shown.shape[0]} pixels"
-                 + ("" if is_digit_net else ", normalised with the weights' mean and std"), width="stretch")
-        if loaded.spec and not presentation():
+        show_input(net)
+        if loaded.spec:
             st.caption(loaded.spec.blurb)
-    return Opened(name=s.model, loaded=loaded, fm=fm, shown=shown, is_digit_net=is_digit_net)
+    return net
 
 
 def layer_label(net: Opened, name: str) -> str:
@@ -199,38 +279,63 @@ def layer_label(net: Opened, name: str) -> str:
     return f"{name} — {features.describe_layer(net.loaded.model, name)} → {shape}"
 
 
-# ---------------------------------------------------------------- tabs
-def one_layer_tab(s: FeatureMapSettings, net: Opened, spatial: list[str], geos: dict, fs: int) -> None:
-    """The chosen layer's maps as a grid, then one map enlarged over the picture."""
-    c1, c2, c3 = st.columns([2.2, 1.2, 1])
+# ---------------------------------------------------------------- the chosen layer: grid, then one map enlarged
+def layer_controls(s: FeatureMapSettings, net: Opened, spatial: list[str], n_ch: int) -> None:
+    """Layer, which channels, colour scale: a row normally; stacked in the popover when projected."""
+    projected = presentation()
+    c1, c2, c3 = (st.container(),) * 3 if projected else st.columns([2.2, 1.2, 1])
     c1.selectbox("Layer", spatial, key="layer", format_func=lambda n: layer_label(net, n))
-    maps, stats = net.fm.maps[s.layer], net.fm.stats[s.layer]
-    n_ch = maps.shape[0]
     c2.radio("Channels", ["top", "all"], key="view", horizontal=True,
              format_func=lambda v: {"top": "strongest", "all": "all, page by page"}[v])
-    channels = shown_channels(s, stats)
     pages = -(-n_ch // PER_PAGE)
     if s.view == "top":
         c3.select_slider("How many", TOP_KS, key="k")
-        what = f"top {len(channels)} of {n_ch} maps"
-    else:
-        if pages > 1:
-            c3.number_input(f"Page (of {pages}, {PER_PAGE} maps each)", 1, pages, key="page")
-        what = f"maps {channels[0]}–{channels[-1]} of {n_ch}"
-    with advanced("Colour scale and overlay"):
+    elif pages > 1:
+        c3.number_input(f"Page (of {pages}, {PER_PAGE} maps each)", 1, pages, key="page")
+    with st.container() if projected else advanced("Colour scale"):
         st.radio("Scale each map", ["map", "layer"], key="scope", horizontal=True,
                  format_func=lambda v: {"map": "to its own maximum", "layer": "to the layer's maximum"}[v])
-        st.slider("Overlay opacity", 0.0, 1.0, step=0.05, key="alpha")
-    h, w = maps.shape[1:]
-    st.plotly_chart(features.feature_grid(maps, channels, stats=stats, scope=s.scope, font_size=fs,
-                                          title=f"{s.layer} · {what}, {h}×{w}{net.tag}"),
+
+
+@st.fragment
+def one_layer_tab(net: Opened, spatial: list[str], geos: dict, fs: int, url: UrlState) -> None:
+    """The chosen layer's maps as a grid, then one map enlarged. Its controls rerun only this tab."""
+    s = settle_layer(settings_now(), spatial, net)
+    maps, stats = net.fm.maps[s.layer], net.fm.stats[s.layer]
+    n_ch, (h, w) = maps.shape[0], maps.shape[1:]
+    channels = tuple(int(c) for c in shown_channels(s, stats))
+    what = (f"top {len(channels)} of {n_ch} maps" if s.view == "top"
+            else f"maps {channels[0]}–{channels[-1]} of {n_ch}")
+    title = f"{s.layer} · {what}, {h}×{w}{net.tag}"
+    projected = presentation()
+    if projected:  # one compact row, then the grid right under it
+        c_pop, c_png, c_what = st.columns([1.1, 1.1, 3], vertical_alignment="center")
+        with c_pop, controls("Layer & channels"):
+            layer_controls(s, net, spatial, n_ch)
+        with c_png:
+            grid_download(s, net, channels, title)
+        c_what.markdown(f"**{s.layer}**: {features.describe_layer(net.loaded.model, s.layer)}")
+    else:
+        layer_controls(s, net, spatial, n_ch)
+    cols = 16 if projected and len(channels) > 32 else 8
+    st.plotly_chart(grid_figure(net.view, s.layer, channels, s.scope, fs, title, cols,
+                                GRID_PROJECTED_PX if projected else None, net.fm),
                     config=PLOT_CONFIG, key="grid")
+    if not projected:
+        grid_download(s, net, channels, title)
     st.markdown(grid_caption(s, geos[s.layer], stats))
-    st.number_input(f"Enlarge channel (0–{n_ch - 1})", 0, n_ch - 1, key="channel")
-    st.plotly_chart(features.enlarged_map(net.shown, maps[s.channel], channel=s.channel, opacity=s.alpha,
-                                          geometry=geos[s.layer], font_size=fs,
-                                          title=f"{s.layer}, channel {s.channel}{net.tag}"),
-                    config=PLOT_CONFIG, key="enlarged")
+    enlarged_part(net, geos, fs, url)
+    url.write()
+
+
+def grid_download(s: FeatureMapSettings, net: Opened, channels: tuple[int, ...], title: str) -> None:
+    """A PNG of the grid for slides, drawn only when pressed (a layer switch costs nothing)."""
+    maps, view = net.fm.maps[s.layer], net.view
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", f"convscope-{net.name}-{s.layer}-{s.view}{len(channels)}").strip("-")
+    st.download_button("Grid as PNG", data=lambda: grid_png(view, s.layer, channels, s.scope, title, maps),
+                       file_name=f"{name}.png", mime="image/png", on_click="ignore", icon=":material/download:",
+                       key="grid_png", help="The maps on screen at full resolution, with their channel "
+                                            "numbers, on the blue-white-red scale centred on 0.")
 
 
 def grid_caption(s: FeatureMapSettings, geo: features.Geometry, stats: features.ChannelStats) -> str:
@@ -246,7 +351,40 @@ def grid_caption(s: FeatureMapSettings, geo: features.Geometry, stats: features.
             f"whole image. {order} {colours} {field}")
 
 
-def early_vs_deep_tab(s: FeatureMapSettings, net: Opened, spatial: list[str], geos: dict, fs: int) -> None:
+@st.fragment
+def enlarged_part(net: Opened, geos: dict, fs: int, url: UrlState) -> None:
+    """One map enlarged beside the picture; its channel and opacity rerun only this part."""
+    s = settings_now()
+    maps = net.fm.maps[s.layer]
+    n_ch = maps.shape[0]
+    with controls("Enlarged map") if presentation() else st.container():
+        c1, c2 = (st.container(),) * 2 if presentation() else st.columns(2)
+        c1.number_input(f"Enlarge channel (0–{n_ch - 1})", 0, n_ch - 1, key="channel")
+        c2.slider("Overlay opacity", 0.0, 1.0, step=0.05, key="alpha")
+    st.plotly_chart(enlarged_figure(net.view, s.layer, s.channel, s.alpha, fs,
+                                    f"{s.layer}, channel {s.channel}{net.tag}", net.fm, net.shown, geos[s.layer]),
+                    config=PLOT_CONFIG, key="enlarged")
+    st.caption(hover_caption(maps.shape[1:]))
+    url.write()
+
+
+def hover_caption(shape: tuple[int, int]) -> str:
+    h, w = shape
+    block = features.hover_block(shape)
+    if block == 1:
+        return f"Hover a cell of the map for its exact activation (all {h}×{w} values)."
+    return (f"Colours show all {h}×{w} cells; hovering shows the largest value of each {block}×{block} block "
+            f"of cells, what a {block}×{block} max pooling would keep (every value to every student would "
+            f"be {h * w:,} numbers per map).")
+
+
+# ---------------------------------------------------------------- the other tabs
+@st.fragment
+def early_vs_deep_tab(net: Opened, spatial: list[str], geos: dict, fs: int, url: UrlState) -> None:
+    s = settings_now()
+    spec = net.loaded.spec
+    s = settle(s, early=s.early if s.early in spatial else (spec.early if spec else spatial[0]),
+               deep=s.deep if s.deep in spatial else (spec.deep if spec else spatial[-1]))
     e1, e2 = st.columns(2)
     e1.selectbox("Shallow layer", spatial, key="early", format_func=lambda n: layer_label(net, n))
     e2.selectbox("Deep layer", spatial, key="deep", format_func=lambda n: layer_label(net, n))
@@ -256,59 +394,15 @@ def early_vs_deep_tab(s: FeatureMapSettings, net: Opened, spatial: list[str], ge
         rf = geos[n].rf
         return f"<b>{n}</b><br>{c} maps of {hh}×{ww}" + (f", field {rf:.0f} px" if rf else "") + net.tag
 
-    fm = net.fm
-    st.plotly_chart(features.early_vs_deep(fm.maps[s.early], fm.maps[s.deep], fm.stats[s.early],
-                                           fm.stats[s.deep], titles=(side_title(s.early), side_title(s.deep)),
-                                           font_size=fs),
+    st.plotly_chart(early_deep_figure(net.view, s.early, s.deep, (side_title(s.early), side_title(s.deep)), fs,
+                                      net.fm),
                     config=PLOT_CONFIG, key="early_deep")
     st.markdown("The 8 strongest maps of each layer. Early layers keep the picture's layout and respond "
                 "to edges and colours, pixel by pixel; deep layers are coarse grids whose cells each see a "
                 "large part of the image and respond to parts and textures — in a trained network. "
                 + ("" if net.loaded.pretrained else "**These weights are untrained: the maps only show the "
                    "geometry (size, resolution), not learned features.**"))
-
-
-def filters_tab(s: FeatureMapSettings, net: Opened, fs: int) -> None:
-    filters, matches = first_filters(net.loaded.key, net.loaded)
-    if not matches:
-        st.info(f"The first layer of {net.name} takes {filters.shape[1]} channel(s); "
-                "tiles are shown for RGB input only.")
-        return
-    k = filters.shape[-1]
-    st.select_slider("Filters shown", FILTER_COUNTS, key="nfilters")
-    n = min(s.nfilters, len(filters))
-    st.plotly_chart(features.filter_tiles(filters[:n], matches[:n], font_size=fs, cols=6 if presentation() else 8,
-                                          title=f"The {len(filters)} filters of the first layer ({k}×{k}×3){net.tag}"),
-                    config=PLOT_CONFIG, key="filters")
-    counts: dict[str, int] = {}
-    for m in matches:
-        counts[m.label] = counts.get(m.label, 0) + 1
-    common = ", ".join(f"{lab} ({c})" for lab, c in sorted(counts.items(), key=lambda t: -t[1])[:5])
-    st.markdown(
-        f"Each tile is one {k}×{k} {'RGB ' if filters.shape[1] == 3 else ''}kernel "
-        "(grey = 0, bright = positive weight, dark = negative). "
-        "Under it: the **kernel-playground preset** its brightness part correlates with best "
-        "(|cosine|, a minus sign = the preset flipped); *col.* marks filters that mostly weigh colours "
-        f"against each other, which no greyscale preset describes. Most common here: {common}."
-        + ("" if net.loaded.pretrained else " Random weights match presets only by chance."))
-
-
-def layer_table_tab(net: Opened) -> None:
-    side = net.fm.input_shape[-1]
-    frame, total = layer_table(net.loaded.key, net.fm.input_shape, net.loaded)
-    st.dataframe(frame, hide_index=True, height=560 if presentation() else 420, width="stretch")
-    st.caption(f"{len(frame)} layers, {total:,} parameters in all, for a {side}-pixel input. "
-               "Receptive field: the square of input pixels one cell depends on, grown by every kernel "
-               "(k−1 cells) and multiplied up by every stride; the shortcut ‘add’ of a ResNet block takes "
-               "the larger of its two branches.")
-
-
-def predictions_tab(net: Opened, fs: int) -> None:
-    preds = features.top_predictions(net.fm.logits, net.loaded.categories, 5)
-    st.plotly_chart(features.predictions_figure(preds, untrained=not net.loaded.pretrained, font_size=fs),
-                    config=PLOT_CONFIG, key="preds")
-    st.caption("Softmax of the network's 10 scores." if net.is_digit_net
-               else "Softmax of the last layer's 1000 scores; class names from the weights' metadata.")
+    url.write()
 
 
 # ---------------------------------------------------------------- the page
@@ -325,17 +419,16 @@ if not spatial:
             "so there are no feature maps to show. Pick a CNN.")
     st.dataframe(layer_table(net.loaded.key, net.fm.input_shape, net.loaded)[0], hide_index=True)
 else:
-    settings = settle_layers(settings, spatial, net.fm, net.loaded.spec)
     geos = geometry(net.loaded.key, net.fm.input_shape, net.loaded)
-    tabs = st.tabs(["Feature maps", "Early vs deep", "First-layer filters", "Layer table", "Predictions"])
-    with tabs[0]:
-        one_layer_tab(settings, net, spatial, geos, fs)
-    with tabs[1]:
-        early_vs_deep_tab(settings, net, spatial, geos, fs)
-    with tabs[2]:
-        filters_tab(settings, net, fs)
-    with tabs[3]:
-        layer_table_tab(net)
-    with tabs[4]:
-        predictions_tab(net, fs)
+    # Only the open tab is drawn and sent (switching tabs reruns); the open tab is in the URL (?tab=).
+    tabs = st.tabs(TABS, key="tab", on_change="rerun", bind="query-params")
+    drawers = [lambda: one_layer_tab(net, spatial, geos, fs, url),
+               lambda: early_vs_deep_tab(net, spatial, geos, fs, url),
+               lambda: filters_tab(net.loaded, net.name, net.tag, fs, url),
+               lambda: layer_table_tab(net.loaded, net.fm.input_shape),
+               lambda: predictions_tab(net.view, net.fm, net.loaded, net.is_digit_net, fs)]
+    for tab, draw in zip(tabs, drawers):
+        if tab.open is not False:  # None: tabs that don't track state (then all are drawn)
+            with tab:
+                draw()
 url.write()

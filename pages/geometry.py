@@ -1,8 +1,6 @@
 """Padding, stride, dilation, pooling and transposed convolution, one cell at a time."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -22,47 +20,7 @@ NO_TOOLBAR = {"displayModeBar": False}
 MAIN_KEY = "geo_main"          # the container of the page's main figure (tests look for it)
 
 
-# ---------------------------------------------------------------- settings
-@dataclass(frozen=True)
-class GeometrySettings:
-    """Everything this page lets you choose, as the URL holds it (``?geo_op=maxpool&geo_s=2``)."""
-
-    view: str
-    op: str
-    height: int
-    width: int
-    kernel_h: int
-    kernel_w: int
-    padding_mode: str
-    pad_h: int                # custom padding, cells on each side
-    pad_w: int
-    stride: int
-    dilation: int
-    output_padding: int       # transposed convolution only
-    numbers: bool
-    input_values: str
-    kernel_values: str
-    fps: float
-    start: int                # animation step shown first
-    example: str              # the lecture example last loaded (its note shows while it matches)
-    channels: int
-    filters: int
-    layers: int               # receptive-field view
-    rf_kernel: int
-    rf_stride: int
-    blow_up: bool             # pyramid view: every level at the original's size
-
-    def layer(self, op: str | None = None) -> geometry.Setting:
-        """The layer the sliding-window controls describe (checked later by ``geometry.plan``)."""
-        op = op or self.op
-        custom = self.padding_mode == "custom"
-        return geometry.Setting(
-            op=op, size=(self.height, self.width), kernel=(self.kernel_h, self.kernel_w),
-            stride=(self.stride,) * 2, dilation=(self.dilation,) * 2, padding_mode=self.padding_mode,
-            padding=(self.pad_h, self.pad_w) if custom else (0, 0),
-            output_padding=(self.output_padding,) * 2 if op == "transposed" else (0, 0))
-
-
+# ---------------------------------------------------------------- settings (geometry.GeometrySettings)
 #: field -> (URL and widget key, default, limits for the URL)
 FIELDS = {
     "view": ("geo_view", "window", dict(choices=list(VIEWS))),
@@ -84,13 +42,13 @@ FIELDS = {
 KEYS = {field: key for field, (key, _, _) in FIELDS.items()}
 
 
-def read_settings(url: UrlState) -> GeometrySettings:
+def read_settings(url: UrlState) -> geometry.GeometrySettings:
     """Bind every setting to the URL (once per run) and read them, as the widgets left them."""
     state = st.session_state
     for key, default, limits in FIELDS.values():
         url.bind(key, default, **limits)
         state[key] = state[key]   # keep every setting alive while its widget is off screen (another view)
-    return GeometrySettings(**{field: state[key] for field, key in KEYS.items()})
+    return geometry.GeometrySettings(**{field: state[key] for field, key in KEYS.items()})
 
 
 # ---------------------------------------------------------------- lecture examples
@@ -173,7 +131,7 @@ def pyramid_fig(key: str, _levels: list, same_size: bool, font: int) -> go.Figur
 
 
 # ---------------------------------------------------------------- controls
-def geometry_controls(settings: GeometrySettings, op: str | None = None) -> geometry.Setting:
+def geometry_controls(settings: geometry.GeometrySettings, op: str | None = None) -> geometry.Setting:
     """Operation, sizes, padding, stride, dilation: draw them; return the Setting they describe."""
     if op is None:
         st.selectbox("Operation", list(geometry.OPERATIONS), key=KEYS["op"], format_func=geometry.OPERATIONS.get)
@@ -194,7 +152,7 @@ def geometry_controls(settings: GeometrySettings, op: str | None = None) -> geom
     return settings.layer(op)
 
 
-def playback_controls(settings: GeometrySettings, n_steps: int, transposed: bool) -> int:
+def playback_controls(settings: geometry.GeometrySettings, n_steps: int, transposed: bool) -> int:
     """Numbers, start step, speed, cell values; returns the start step moved inside 0..n_steps-1."""
     start = min(settings.start, n_steps - 1)
     st.session_state[KEYS["start"]] = start
@@ -244,7 +202,7 @@ def explain(p: geometry.Plan) -> None:
         st.info(msg)
 
 
-def download_gif(setting: geometry.Setting, settings: GeometrySettings) -> None:
+def download_gif(setting: geometry.Setting, settings: geometry.GeometrySettings) -> None:
     """The animation as a GIF for slides, drawn only when the button is pressed; or why there is none."""
     try:
         geometry.animatable(setting)            # index arithmetic only: cheap on every rerun
@@ -264,7 +222,7 @@ def download_gif(setting: geometry.Setting, settings: GeometrySettings) -> None:
                        icon=":material/download:", help="Every step of the window, for a slide (loops).")
 
 
-def sliding_window(settings: GeometrySettings, panel) -> None:
+def sliding_window(settings: geometry.GeometrySettings, panel) -> None:
     left, right = view_columns(panel, 2.8)
     with left:
         setting = geometry_controls(settings)
@@ -292,7 +250,7 @@ def sliding_window(settings: GeometrySettings, panel) -> None:
         explain(p)
 
 
-def channels(settings: GeometrySettings, panel) -> None:
+def channels(settings: geometry.GeometrySettings, panel) -> None:
     left, right = view_columns(panel, 2.8)
     with left:
         st.slider("Input channels C (3 = RGB)", 1, 8, key=KEYS["channels"])
@@ -318,7 +276,7 @@ def channel_volumes(p: geometry.Plan) -> None:
     explain(p)
 
 
-def receptive(settings: GeometrySettings, panel) -> None:
+def receptive(settings: geometry.GeometrySettings, panel) -> None:
     c = st.columns(3) if panel is None else [panel] * 3
     c[0].slider("Layers", 1, 4, key=KEYS["layers"])
     c[1].slider("Kernel size", 2, 7, key=KEYS["rf_kernel"])
@@ -335,7 +293,7 @@ def receptive(settings: GeometrySettings, panel) -> None:
                 f"vs one {reach[-1].size}×{reach[-1].size} = {reach[-1].size ** 2}.")
 
 
-def lenet(settings: GeometrySettings, panel) -> None:
+def lenet(settings: geometry.GeometrySettings, panel) -> None:
     stages = geometry.shape_walk(32, 3)
     st.container(key=MAIN_KEY).plotly_chart(lenet_fig(font_size()), config=NO_TOOLBAR)
     c, h, w = stages[-1].shape
@@ -345,7 +303,7 @@ def lenet(settings: GeometrySettings, panel) -> None:
     st.code("\n".join(s.line for s in stages[1:]), language="python")
 
 
-def pyramid_view(settings: GeometrySettings, panel, url: UrlState) -> None:
+def pyramid_view(settings: geometry.GeometrySettings, panel, url: UrlState) -> None:
     c = st.columns([3, 1]) if panel is None else [panel] * 2
     with c[0]:
         picked = image_picker(IMAGE_KEY, url, label="Photo", max_side=256)

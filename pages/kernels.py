@@ -1,7 +1,7 @@
 """Kernel playground: slide a small kernel over a photo, multiply and add, and see what comes out."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 import plotly.graph_objects as go
@@ -32,32 +32,7 @@ PROJECTED_CSS = f"""<style>
 </style>"""
 
 
-# ---------------------------------------------------------------- settings
-@dataclass(frozen=True)
-class KernelSettings:
-    """Everything this page lets you choose, as the URL holds it (``?preset=sobel_x&pad=none``)."""
-
-    preset: str
-    size: int
-    sigma: float
-    amount: float
-    shift_to: str
-    direction: str
-    seed: int
-    custom: str
-    canny_sigma: float
-    canny_thresholds: tuple[float, float]
-    colour: str
-    padding: str
-    display: str                                 # "auto" or one of kernels.DISPLAYS
-    channel_weights: tuple[float, float, float]  # conv-layer mode: the R, G, B slices
-    demo: str
-    patch_top: int
-    patch_left: int
-    out_row: int
-    out_col: int
-
-
+# ---------------------------------------------------------------- settings (kernels.KernelSettings)
 #: field -> URL and widget key (widgets use these keys; tests and links too).
 KEYS = {"preset": "preset", "size": "size", "sigma": "sigma", "amount": "amount", "shift_to": "shift",
         "direction": "dir", "seed": "seed", "custom": "custom", "canny_sigma": "canny_sigma",
@@ -83,7 +58,7 @@ def _defaults(image_shape: tuple[int, int]) -> dict[str, tuple]:
     }
 
 
-def read_settings(url: UrlState, image_shape: tuple[int, int]) -> KernelSettings:
+def read_settings(url: UrlState, image_shape: tuple[int, int]) -> kernels.KernelSettings:
     """Bind every setting to the URL (once per run) and read them, as the widgets left them."""
     state = st.session_state
     values = {}
@@ -94,7 +69,7 @@ def read_settings(url: UrlState, image_shape: tuple[int, int]) -> KernelSettings
     # The three slice sliders write their own keys; fold them into the one URL value.
     weights = tuple(float(state.get(f"rgbw_{i}", w)) for i, w in enumerate(values["channel_weights"]))
     state[KEYS["channel_weights"]] = values["channel_weights"] = weights
-    return KernelSettings(**values)
+    return kernels.KernelSettings(**values)
 
 
 # ---------------------------------------------------------------- cached computations
@@ -162,7 +137,7 @@ def part(draw):
     return draw if presentation() else st.fragment(draw)
 
 
-def kernel_of(settings: KernelSettings, preset: kernels.Preset) -> tuple[np.ndarray, str | None]:
+def kernel_of(settings: kernels.KernelSettings, preset: kernels.Preset) -> tuple[np.ndarray, str | None]:
     """The chosen kernel, or the identity and the reason when a typed one can't be used."""
     if preset.key == "custom":
         try:
@@ -175,7 +150,7 @@ def kernel_of(settings: KernelSettings, preset: kernels.Preset) -> tuple[np.ndar
 
 
 # ---------------------------------------------------------------- controls
-def preset_controls(settings: KernelSettings, preset: kernels.Preset) -> None:
+def preset_controls(settings: kernels.KernelSettings, preset: kernels.Preset) -> None:
     """The chosen preset's own parameters."""
     if "size" in preset.params:
         st.select_slider("Kernel size n (n×n)", ODD_SIZES, key=KEYS["size"])
@@ -213,7 +188,7 @@ def display_controls(preset: kernels.Preset, auto: str) -> None:
              help="\n\n".join(f"**{k}**: {v}" for k, v in kernels.DISPLAY_HELP.items()))
 
 
-def slice_weight_controls(settings: KernelSettings) -> None:
+def slice_weight_controls(settings: kernels.KernelSettings) -> None:
     """The conv-layer mode's 3 filter slices: kernel × (wR, wG, wB), weights set by three sliders."""
     with advanced("The conv layer's 3-channel filter (one slice per colour)"):
         st.markdown("A conv layer's filter is k×k×**3**: one slice per input channel. Each slice filters its "
@@ -251,8 +226,8 @@ def kernel_caption(kernel: np.ndarray, preset: kernels.Preset) -> str:
     return f"{note} Red = positive, blue = negative, white = 0. Sum of weights: {kernel.sum():.3g}."
 
 
-def draw_result(picked: PickedImage, shown: kernels.ShownResult, preset: kernels.Preset, settings: KernelSettings,
-                columns) -> None:
+def draw_result(picked: PickedImage, shown: kernels.ShownResult, preset: kernels.Preset,
+                settings: kernels.KernelSettings, columns) -> None:
     """Original and result side by side in ``columns``; below them how to read the result."""
     projected = presentation()
     columns[0].image(original_picture(picked.key, picked.rgb), width="stretch",
@@ -277,7 +252,7 @@ def draw_result(picked: PickedImage, shown: kernels.ShownResult, preset: kernels
         st.plotly_chart(compass_fig(font_size()), config=PLOT_CONFIG, width="content")
 
 
-def export_title(preset: kernels.Preset, kernel: np.ndarray, settings: KernelSettings) -> str:
+def export_title(preset: kernels.Preset, kernel: np.ndarray, settings: kernels.KernelSettings) -> str:
     k = f"{kernel.shape[0]}×{kernel.shape[1]}"
     if preset.kind == "canny":
         return f"Canny edges: σ = {settings.canny_sigma:g}, thresholds {settings.canny_thresholds[0]:g} / " \
@@ -285,7 +260,7 @@ def export_title(preset: kernels.Preset, kernel: np.ndarray, settings: KernelSet
     return f"{preset.title}: kernel {k}, padding {settings.padding}, colour {settings.colour}"
 
 
-def download_pair(picked: PickedImage, kernel: np.ndarray, preset: kernels.Preset, settings: KernelSettings,
+def download_pair(picked: PickedImage, kernel: np.ndarray, preset: kernels.Preset, settings: kernels.KernelSettings,
                   mapping: str, weights: tuple[float, float, float]) -> None:
     """The pair as a PNG for slides, made only when the button is pressed (not on every slider move)."""
     rgb, title = picked.rgb, export_title(preset, kernel, settings)
@@ -306,7 +281,8 @@ def download_pair(picked: PickedImage, kernel: np.ndarray, preset: kernels.Prese
                        help="The original and the result side by side, captioned, for a slide.")
 
 
-def draw_canny(picked: PickedImage, settings: KernelSettings, pictures, options) -> None:
+def draw_canny(picked: PickedImage, kernel: np.ndarray, preset: kernels.Preset, settings: kernels.KernelSettings,
+               pictures, options) -> None:
     """The five stages (and the original) in two rows of three; the thresholds slider above them
     (projected: in ``options``, the settings popover)."""
     with options if presentation() else pictures.columns(2)[0]:
@@ -340,38 +316,27 @@ def draw_canny(picked: PickedImage, settings: KernelSettings, pictures, options)
         f"if it touches a chain leading to a sure edge. Thresholds here: low = {low:g} × max = "
         f"{shown.low:.3g}, high = {high:g} × max = {shown.high:.3g}. Same edges as "
         "`skimage.feature.canny` (identical maps in our tests).")
+    download_pair(picked, kernel, preset, settings, "clip", (1 / 3,) * 3)
 
 
-@dataclass(frozen=True)
-class MatrixInput:
-    """What the matrix view multiplies: a grid of pixel values and a kernel, and where they come from."""
-
-    values: np.ndarray             # (H, W)
-    kernel: np.ndarray             # (kh, kw)
-    pad: int
-    note: str
-    where: bytes | None            # the photo with the patch framed (JPEG), or None for a lecture example
-    white: float                   # the value drawn white
-
-
-def matrix_input(picked: PickedImage, kernel: np.ndarray, settings: KernelSettings) -> MatrixInput:
+def matrix_input(picked: PickedImage, kernel: np.ndarray, settings: kernels.KernelSettings) -> kernels.MatrixInput:
     """The lecture example chosen, or a patch of the photo (drawing the sliders that move it)."""
     if settings.demo != "photo":
         ex = WORKED_EXAMPLES[settings.demo]
         values = ex.image.astype(np.float64)
-        return MatrixInput(values=values, kernel=ex.kernel, pad=ex.pad, note=ex.note, where=None,
+        return kernels.MatrixInput(values=values, kernel=ex.kernel, pad=ex.pad, note=ex.note, where=None,
                            white=float(values.max()))
     gray = gray_of(picked.key, picked.rgb)
     size = min(max(8, kernel.shape[0] + 4), 21, *gray.shape)
     c1, c2 = st.columns(2)
     top = position_slider("Patch top (row)", KEYS["patch_top"], settings.patch_top, gray.shape[0] - size, c1)
     left = position_slider("Patch left (column)", KEYS["patch_left"], settings.patch_left, gray.shape[1] - size, c2)
-    return MatrixInput(values=kernels.zoom_patch(gray, top, left, size), kernel=kernel, pad=0,
+    return kernels.MatrixInput(values=kernels.zoom_patch(gray, top, left, size), kernel=kernel, pad=0,
                        note=f"A {size}×{size} patch of the grey photo (no padding), with the kernel above.",
                        where=patch_location(picked.key, picked.rgb, top, left, size), white=255.0)
 
 
-def matrix_view(url: UrlState, picked: PickedImage, kernel: np.ndarray, settings: KernelSettings) -> None:
+def matrix_view(url: UrlState, picked: PickedImage, kernel: np.ndarray, settings: kernels.KernelSettings) -> None:
     """"An image is a matrix": its own controls rerun only this part (see :func:`part`), so its
     settings are read again here; ``settings`` holds the rest as the last whole run left them."""
     settings = replace(settings, **{f: st.session_state[KEYS[f]] for f in MATRIX_FIELDS})
@@ -402,7 +367,7 @@ def matrix_view(url: UrlState, picked: PickedImage, kernel: np.ndarray, settings
     url.write()
 
 
-def draw_matrix_figures(matrix: MatrixInput, pos: kernels.Position) -> None:
+def draw_matrix_figures(matrix: kernels.MatrixInput, pos: kernels.Position) -> None:
     fs = font_size()
     height = figure_height(500, 560)
     cols = st.columns([0.8, 1.6, 1] if matrix.where is not None else [1.6, 1])
@@ -425,7 +390,7 @@ def draw_lecture_check(pos: kernels.Position, expected: float) -> None:
     st.markdown(f"{check} Products with a zero are left out of the written sum; they add nothing.")
 
 
-def draw_filtered(picked: PickedImage, kernel: np.ndarray, preset: kernels.Preset, settings: KernelSettings,
+def draw_filtered(picked: PickedImage, kernel: np.ndarray, preset: kernels.Preset, settings: kernels.KernelSettings,
                   pictures, kernel_column, options) -> None:
     """Colour/padding/display controls (in ``options``), the filtered picture beside the original, the formula."""
     auto = kernels.suggested_display(kernel) if preset.key == "custom" else preset.display
@@ -464,7 +429,8 @@ if projected:   # the pictures right under the title: the chooser in a compact r
     st.markdown(PROJECTED_CSS, unsafe_allow_html=True)
     c_choose, c_more = st.columns([1, 1.5], vertical_alignment="bottom")
     with c_more:
-        c_img = c_params = controls("Image & settings")
+        popover = controls("Image & settings")
+    c_params, c_img = popover.container(), popover.container()   # the kernel's own settings first
 else:
     c_img, c_params, c_fig = st.columns(3, gap="large")
     c_choose = c_params
@@ -488,12 +454,12 @@ if projected:   # original | result | kernel (Canny: its six stages | the blur k
     pictures = shown_in[0] if preset.kind == "canny" else shown_in
 elif preset.kind != "canny":
     pictures = pictures.columns(2)
+if projected:   # what the kernel is, right under the pictures
+    st.caption(f"**{preset.title}.** {preset.about} {kernel_caption(kernel, preset)}")
 draw_kernel(kernel, preset, c_fig)
 if preset.kind == "canny":
-    draw_canny(picked, settings, pictures, c_img)
+    draw_canny(picked, kernel, preset, settings, pictures, c_img)
 else:
     draw_filtered(picked, kernel, preset, settings, pictures, c_fig, c_img)
-if projected:
-    st.caption(f"**{preset.title}.** {preset.about} {kernel_caption(kernel, preset)}")
 part(matrix_view)(url, picked, kernels.sobel_x() if preset.kind == "canny" else kernel, settings)
 url.write()

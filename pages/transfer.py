@@ -38,13 +38,14 @@ from explainer.transfer import (
 from ui import keys
 from ui.job_panel import JobPanel, fraction_and_text
 from ui.mnist_widgets import data_banner, digits
-from ui.sidebar import font_size
+from ui.sidebar import controls, figure_height, font_size, intro, presentation
 from ui.url_state import UrlState
 
 GRID = JobPanel(keys.TR_GRID_JOB, what="transfer run")
 PHOTOS = JobPanel(keys.TR_PHOTO_JOB, what="photo training")
 FEATURES = keys.TR_FEATURES                                   # {photo id: (512,) features}: this session's only
 STEPS = [50, 100, 150, 300]
+MAIN_KEY = "tr_main"                                          # the container of the page's main picture (tests look for it)
 
 
 @dataclass(frozen=True)
@@ -77,33 +78,38 @@ def _resnet18():
 
 
 def _digits_section(data: DigitSet, settings: TransferSettings, fs: int) -> None:
-    st.header("On digits: learn 0–4, then 5–9 from k examples")
-    st.markdown(
-        "LeNet-5 first learns the digits **0–4** (once per server, shared by everyone). Then it must learn "
-        "**5–9** from only **k examples per digit**, three ways: **(a) from scratch**; **(b) frozen features + "
-        "new head**: keep the pretrained convolutional part, frozen, and train only a new last layer; **(c) "
-        "fine-tune everything**: (b), then unfreeze all weights and train a little more with a 10x smaller "
-        "learning rate (the lecture's *optionally unfreeze all at the end*).")
-    cols = st.columns([1, 1])
-    cols[0].select_slider("Training steps per run (64 digits each)", STEPS, key="tr_steps")
+    projected = presentation()
+    if not projected:    # projected, the chart sits right under the page title: the lecturer says this part
+        st.header("On digits: learn 0–4, then 5–9 from k examples")
+    intro("LeNet-5 first learns the digits **0–4** (once per server, shared by everyone). Then it must learn "
+          "**5–9** from only **k examples per digit**, three ways: **(a) from scratch**; **(b) frozen features + "
+          "new head**: keep the pretrained convolutional part, frozen, and train only a new last layer; **(c) "
+          "fine-tune everything**: (b), then unfreeze all weights and train a little more with a 10x smaller "
+          "learning rate (the lecture's *optionally unfreeze all at the end*).")
+    cols = st.columns([1, 1.6, 2.4] if projected else [1, 1], vertical_alignment="center" if projected else "top")
+    with cols[0], controls("Steps"):
+        st.select_slider("Training steps per run (64 digits each)", STEPS, key="tr_steps")
     setup = TransferSetup(steps=settings.steps)
     key = (data.name, data.source, setup)
     GRID.start_button("Run the transfer experiment", lambda: with_threads(pretrain_then_grid_events(data, setup),
                                                                           training_threads()),
                       context=key, where=cols[1], icon=":material/play_arrow:")
-    GRID.show(fraction_and_text, on_finish=_grids().keep, idle=None)
     grid = _grids().get(key)
+    if grid is not None:   # the main picture before the job's status line
+        _grid_chart(data, grid, fs)
+    GRID.show(fraction_and_text, on_finish=_grids().keep, idle=None)
     if grid is None:
         pretrained = cached_pretrained(data)
         st.info(f"Press **Run the transfer experiment**: {'pretraining on 0–4 (a few seconds, once), then ' if pretrained is None else ''}"
                 f"3 ways x {len(KS)} values of k = {3 * len(KS)} short runs of {settings.steps} steps.",
                 icon=":material/school:")
         return
-    _grid_result(data, grid, fs)
+    _grid_details(data, grid, fs)
 
 
-def _grid_result(data: DigitSet, grid, fs: int) -> None:
-    st.plotly_chart(transfer_figure(grid, font_size=fs), config={"displayModeBar": False}, key="tr_curve")
+def _grid_chart(data: DigitSet, grid, fs: int) -> None:
+    figure = transfer_figure(grid, font_size=fs, height=figure_height(400, 440))
+    st.container(key=MAIN_KEY).plotly_chart(figure, config={"displayModeBar": False}, key="tr_curve")
     i = grid.ks.index(10) if 10 in grid.ks else 0
     pretrained = cached_pretrained(data)
     st.caption(
@@ -118,6 +124,9 @@ def _grid_result(data: DigitSet, grid, fs: int) -> None:
         st.caption("On the small stand-in set the 0–4 part has only a few hundred digits to pretrain on, so "
                    "transfer helps at the smallest k and ties after; with MNIST's 30,000 digits of 0–4 it wins "
                    "clearly at k = 10.")
+
+
+def _grid_details(data: DigitSet, grid, fs: int) -> None:
     st.plotly_chart(layers_figure(grid, font_size=fs), config={"displayModeBar": False}, key="tr_layers")
     st.caption("Which layers learn in each way, with each layer's number of weights and biases. (b) trains "
                "2,005 numbers instead of 61,281: 5 digits x (400 inputs + 1 bias). Fewer numbers to fit means "
@@ -125,6 +134,9 @@ def _grid_result(data: DigitSet, grid, fs: int) -> None:
     st.markdown("**(b) in code** — the very function this page runs, in the lecture's form "
                 "(`requires_grad` off for everything learned before, a new `nn.Linear` on top):")
     st.code(inspect.getsource(frozen_features_new_head), language="python")
+    st.caption("The frozen layers give the same 400 numbers for a digit every time, so the page sends the k "
+               "examples through them once and trains the new `fc` on those numbers: the same gradient steps as "
+               "sending every batch through the frozen layers again, for a fraction of the work.")
 
 
 # ---------------------------------------------------------------- photos
@@ -246,13 +258,16 @@ def _photo_result(loaded, result, photos, settings: TransferSettings, fs: int) -
 
 # ---------------------------------------------------------------- the page
 st.title("Transfer learning: reuse what a network already knows")
-st.markdown("Take a network trained on a large, fairly general data set, **freeze** its low layers, add a new "
-            "classifier on top and train only that on your small data set; optionally **unfreeze** everything at "
-            "the end and fine-tune. The lecture's example: ants vs bees from about 120 photos each.")
+intro("Take a network trained on a large, fairly general data set, **freeze** its low layers, add a new "
+      "classifier on top and train only that on your small data set; optionally **unfreeze** everything at "
+      "the end and fine-tune. The lecture's example: ants vs bees from about 120 photos each.")
 url = UrlState()
 settings = TransferSettings.from_url(url)
 url.write()
 data, fs = digits(), font_size()
-data_banner(data)
+if not presentation():
+    data_banner(data)
 _digits_section(data, settings, fs)
+if presentation():   # after the main picture
+    data_banner(data)
 _photo_section(settings, fs)

@@ -129,16 +129,19 @@ def digits():
 
 
 def test_shortcuts_keep_the_first_layers_gradient(digits):
-    """Depth 30, sigmoid: measured ratio residual/plain at the first layer is ~1e5–1e6 (seeds 0–2);
-    the test asks for 1,000×."""
-    spec = arch.StackSpec(depth=30, activation="sigmoid")
-    x, y = next(arch.experiments.batches(digits, batch_size=256, steps=1, seed=0))
-    for seed in range(3):
-        nets = arch.stacks(spec, seed)
-        plain, residual = (arch.gradient_norms(nets[k], x, y) for k in (arch.PLAIN, arch.RESIDUAL))
-        assert len(plain) == 30
-        assert residual[0] > 1000 * plain[0], (seed, plain[0], residual[0])
-        assert plain[0] < plain[-1]  # it fades from the output back to the input
+    """Sigmoid stacks, first layer, residual/plain gradient norm, seeds 0–2, measured on the sklearn
+    digits and on MNIST: 3.7e7–7.0e7 at depth 10, 6.7e16–1.7e17 at depth 20; at depth 30 the plain
+    stack's gradient underflows to exactly 0 in float32. The test asks for 1e6× (depth 10 and 30)."""
+    for depth in (10, 30):
+        spec = arch.StackSpec(depth=depth, activation="sigmoid")
+        x, y = next(arch.experiments.batches(digits, batch_size=256, steps=1, seed=0))
+        for seed in range(3):
+            nets = arch.stacks(spec, seed)
+            plain, residual = (arch.gradient_norms(nets[k], x, y) for k in (arch.PLAIN, arch.RESIDUAL))
+            assert len(plain) == len(residual) == depth
+            assert residual[0] > 1e6 * plain[0], (depth, seed, plain[0], residual[0])
+            assert residual[0] > 1e-3  # the shortcut's gradient is a usable size
+            assert plain[0] < plain[-1]  # it fades from the output back to the input
 
 
 def test_shortcut_events_report_gradients_then_both_losses(digits):

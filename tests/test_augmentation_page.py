@@ -2,6 +2,7 @@
 the stand-in banner, and photo uploads good and bad."""
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -91,3 +92,24 @@ def test_upload_problems_get_clear_messages(stand_in):
     at = run_page(TRANSFER, query={"tr_source": "upload"})
     assert_no_exception(at)
     assert any("no photos yet" in str(w.value) for w in at.warning)
+
+
+def test_augmentation_presentation_puts_the_batch_under_the_title(stand_in):
+    at = run_page(AUG, session={"present": True})
+    assert_no_exception(at)
+    assert "Augmentation settings" in at.get("popover")[0].proto.popover.label
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["font"]["size"] >= 20 and spec["layout"]["height"] <= 360
+    assert len(spec["layout"]["xaxis"]["ticktext"]) == 8          # fewer, bigger digits when projected
+    assert "With little data, **augment** it" not in _text(at)    # the intro is the lecturer's to say
+    at.slider(key="au_rotate_deg").set_value(30.0).run()          # the popover's controls still work
+    assert_no_exception(at)
+    assert "rotate ±30°" in _text(at)
+
+
+def test_transfer_presentation_puts_the_chart_under_the_title(stand_in):
+    at = run_page(TRANSFER, query={"tr_steps": "50"}, session={"present": True})
+    assert_no_exception(at)
+    assert "Steps" in at.get("popover")[0].proto.popover.label
+    assert "Take a network trained on a large" not in _text(at)
+    assert [h.value for h in at.header] == ["On your own photos: the lecture's recipe"]  # digits header folded away

@@ -27,13 +27,55 @@ def at():
     return run_page(PAGE, timeout=TIMEOUT, query={"model": "ResNet18", "size": "128"})
 
 
+def _specs(at) -> str:
+    return "\n".join(c.proto.spec for c in at.get("plotly_chart"))
+
+
 def test_offline_message_and_untrained_label(at):
     assert_no_exception(at)
     assert any("UNTRAINED" in e.value for e in at.error)
     assert "python -m explainer.prefetch" in _text(at)
     assert not at.button  # downloads are switched off: no button that cannot work
     titles = [t for t in _titles(at) if t]
-    assert len(titles) >= 4 and all("UNTRAINED" in t for t in titles), titles
+    assert len(titles) == 2 and all("UNTRAINED" in t for t in titles), titles  # only the open tab is drawn
+    for tab in ["Early vs deep", "First-layer filters", "Predictions"]:
+        other = run_page(PAGE, timeout=TIMEOUT, query={"model": "ResNet18", "size": "128", "tab": tab})
+        assert_no_exception(other)
+        assert "UNTRAINED" in _specs(other), tab
+        assert other.query_params["tab"] == tab  # the open tab is part of the link
+
+
+def test_one_view_sends_at_most_150_kb_of_figures():
+    """Issue 10: a class shares one Wi-Fi. VGG16 at 224 px: the largest maps (224×224, first block)."""
+    at = run_page(PAGE, timeout=TIMEOUT, query={"model": "VGG16", "layer": "features.1", "k": "64"})
+    assert_no_exception(at)
+    sent = sum(len(c.proto.spec) + len(c.proto.config) for c in at.get("plotly_chart"))
+    assert sent < 150_000, f"{sent / 1000:.0f} KB of figures"
+    assert any("largest value of each 7×7 block" in c.value for c in at.caption)  # says what hovering shows
+
+
+def test_the_grid_downloads_as_a_png(monkeypatch):
+    """The PNG is made when the button is pressed (a deferred callable): call it as the server would."""
+    import io
+
+    from PIL import Image
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    made = []
+    original = MediaFileManager.add_deferred
+
+    def keep(self, callable_, *args, **kwargs):
+        made.append(callable_)
+        return original(self, callable_, *args, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", keep)
+    at = run_page(PAGE, timeout=TIMEOUT, query={"model": "ResNet18", "size": "128", "k": "8"})
+    assert_no_exception(at)
+    button = at.get("download_button")[0]
+    assert button.proto.label == "Grid as PNG" and button.proto.deferred_file_id and button.proto.ignore_rerun
+    assert made, "the download is built lazily, when pressed"
+    png = Image.open(io.BytesIO(made[-1]()))
+    assert png.format == "PNG" and 700 <= png.width <= 4000 and 150 <= png.height <= 3000, png.size
 
 
 def test_switching_layer_redraws_and_goes_to_the_url(at):

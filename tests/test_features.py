@@ -250,12 +250,38 @@ def test_attention_ends_the_count_instead_of_guessing():
     assert "not followed (see operation)" in set(frame["receptive field"])
 
 
-def test_the_overlay_is_one_image_coloured_like_the_heatmap():
+def test_the_enlarged_map_sends_its_colours_once_and_a_bounded_hover_grid():
     shown = np.zeros((8, 8, 3), np.uint8)
     fmap = np.zeros((2, 2), np.float16)
     fmap[1, 0] = 4.0  # the bottom-left cell: the top of the sequential scale
-    out = figures.overlay(shown, fmap, opacity=1.0)
+    fig = features.enlarged_map(shown, fmap, channel=0, opacity=0.5)
+    assert [t.type for t in fig.data] == ["image", "heatmap", "image", "image"]
+    cells, hover, photo, over = fig.data
+    assert over.source == cells.source and over.opacity == 0.5  # the browser blends the same picture
+    assert over.dx == 4 and over.x0 == 1.5  # cell (i, j) covers pixels 4j … 4j+3 of the 8-pixel input
+    assert np.array_equal(hover.z, [[0, 0], [4, 0]]) and hover.opacity == 0  # exact values, invisible
     top = figures.colourise(np.array([[[1.0]]]), signed=False)[0, 0, 0]
-    assert (out[4:, :4] == top).all() and (out[:4] != top).any()
-    fig = figures.enlarged_map(shown, fmap, channel=0, opacity=0.5)
-    assert [t.type for t in fig.data] == ["heatmap", "image"]  # the values are sent once, not twice
+    from PIL import Image
+    import base64, io
+    png = Image.open(io.BytesIO(base64.b64decode(cells.source.split(",", 1)[1]))).convert("RGB")
+    assert png.size == (2, 2) and tuple(png.getpixel((0, 1))) == tuple(top)  # PNG: exact colours
+
+
+def test_the_hover_grid_is_exact_up_to_56_cells_and_block_maxima_above():
+    small = np.random.default_rng(0).normal(size=(56, 56)).astype(np.float32)
+    grid = features.hover_grid(small)
+    assert grid.exact and np.array_equal(grid.values, small)
+    big = np.arange(224 * 224, dtype=np.float32).reshape(224, 224)
+    grid = features.hover_grid(big)
+    assert grid.block == 7 and grid.values.shape == (32, 32)
+    assert grid.values[0, 0] == big[:7, :7].max() and grid.values[-1, -1] == big.max()
+    fig = features.enlarged_map(np.zeros((224, 224, 3), np.uint8), big, channel=0)
+    assert len(fig.to_json()) < 80_000  # 50,176 exact float32 values alone were ~270 KB
+
+
+def test_grids_send_small_maps_at_their_own_size():
+    maps = np.random.default_rng(1).random(size=(64, 14, 14)).astype(np.float16)
+    fig = figures.feature_grid(maps, list(range(16)))
+    assert fig.data[0].source.startswith("data:image/png")  # exact; the browser enlarges each cell
+    assert len(fig.to_json()) < 20_000
+    assert "template" not in fig.to_plotly_json()["layout"]

@@ -274,3 +274,33 @@ def test_big_outputs_animate_a_band_of_rows_and_transposed_labels_input_and_outp
     notes = " ".join(a["text"] for a in spec["layout"]["annotations"])
     assert "INPUT</b> 2×2" in notes and "OUTPUT</b> 5×5" in notes
     assert len(spec["frames"]) == 4  # one step per input cell
+
+
+@pytest.mark.parametrize("op,size,kernel", [("conv", (5, 5), (3, 3)), ("conv", (14, 14), (3, 3)),
+                                            ("maxpool", (8, 8), (2, 2)), ("transposed", (4, 4), (3, 3))])
+def test_a_height_cap_shrinks_the_cells_until_the_figure_fits(op, size, kernel):
+    from explainer.geometry.figures import geometry_figure
+
+    s = arithmetic.Setting(op=op, size=size, kernel=kernel, stride=(2, 2) if op != "conv" else (1, 1))
+    p = arithmetic.plan(s)
+    x, w = np.arange(size[0] * size[1]).reshape(size) % 10, np.ones(kernel)
+    free = geometry_figure(p, x, w, numbers=True, font_size=20)
+    capped = geometry_figure(p, x, w, numbers=True, font_size=20, max_height=480)
+    assert capped.layout.height <= 480
+    assert capped.layout.height <= free.layout.height
+    roomy = geometry_figure(p, x, w, numbers=True, font_size=20, max_height=5000)
+    assert roomy.layout.height == free.layout.height                     # a cap that doesn't bind changes nothing
+    assert len(capped.to_dict()["frames"]) == len(free.to_dict()["frames"])
+
+
+def test_the_gif_lives_in_the_geometry_package():
+    import explainer.exports
+
+    assert explainer.geometry.padding_stride_gif is explainer.exports.padding_stride_gif
+    assert explainer.geometry.GifError is explainer.exports.GifError
+    p = explainer.geometry.animatable(arithmetic.Setting(op="conv", size=(5, 5), kernel=(3, 3)))
+    assert p.ok and p.out == (3, 3)
+    with pytest.raises(explainer.geometry.GifError, match="steps"):
+        explainer.geometry.animatable(arithmetic.Setting(op="conv", size=(32, 32), kernel=(1, 1)))
+    with pytest.raises(explainer.geometry.GifError, match="stride of 0"):
+        explainer.geometry.animatable(arithmetic.Setting(op="conv", size=(5, 5), kernel=(3, 3), stride=(0, 0)))

@@ -1,11 +1,16 @@
 """The geometry page in AppTest: renders, loads the lecture's examples, explains bad settings, restores URLs."""
 from __future__ import annotations
 
+import io
+import json
+
 import pytest
+from PIL import Image
 
 from explainer.geometry.examples import EXAMPLES
 
 from .conftest import assert_no_exception, run_page
+from .test_kernels_page import downloads  # noqa: F401  (fixture: the callables behind download buttons)
 
 PAGE = "pages/geometry.py"
 
@@ -95,3 +100,38 @@ def test_transposed_and_pyramid_views_render():
     at.radio(key="geo_view").set_value("pyramid").run()
     assert_no_exception(at)
     assert "max_pool2d" in _texts(at.caption)
+
+
+def _frames(data: bytes) -> tuple[str, int, tuple[int, int]]:
+    img = Image.open(io.BytesIO(data))
+    return img.format, img.n_frames, img.size
+
+
+def test_the_animation_downloads_as_a_gif_with_one_frame_per_step(downloads):  # noqa: F811
+    at = run_page(PAGE, timeout=60, query={"geo_pad": "same", "geo_s": "1"})
+    assert_no_exception(at)
+    button = next(b for b in at.get("download_button") if "GIF" in b.proto.label)
+    assert button.proto.deferred_file_id                                # drawn only when pressed
+    fmt, frames, (w, h) = _frames(downloads["conv-5x5-k3x3-s1-same.gif"]())
+    assert fmt == "GIF" and frames == 5 * 5 + 1 and w >= 720 and h > 200   # the empty output, then 25 steps
+    at.number_input(key="geo_s").set_value(2).run()                    # a 5×5 'valid' input, stride 2 → 2×2
+    at.radio(key="geo_pad").set_value("valid").run()
+    assert _frames(downloads["conv-5x5-k3x3-s2-valid.gif"]())[1] == 2 * 2 + 1
+
+
+def test_settings_with_no_gif_say_why():
+    at = run_page(PAGE, timeout=60, query={"geo_h": "32", "geo_w": "32", "geo_kh": "1", "geo_kw": "1"})
+    assert_no_exception(at)
+    assert not [b for b in at.get("download_button") if "GIF" in b.proto.label]
+    assert "No GIF of this one" in _texts(at.caption) and "1024 steps" in _texts(at.caption)
+
+
+def test_presentation_puts_the_figure_under_the_title_and_controls_in_a_popover():
+    at = run_page(PAGE, timeout=60, session={"present": True})
+    assert_no_exception(at)
+    assert "View & layer settings" in at.get("popover")[0].proto.popover.label
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["height"] <= 570 and spec["layout"]["font"]["size"] >= 20
+    at.number_input(key="geo_h").set_value(7).run()                    # the controls in the popover still work
+    assert_no_exception(at)
+    assert "torch agrees: (1, 1, 5, 3)" in _texts(at.success)

@@ -303,3 +303,77 @@ def test_suggested_display_for_typed_kernels():
     assert presets.suggested_display(presets.sharpen_classic()) == "clip"
     assert presets.suggested_display(presets.sobel_x()) == "abs"
     assert presets.suggested_display(np.ones((3, 3))) == "rescale"
+
+
+# --- what the page sends: encoded pictures, figures built in one go, one thread per filter ----
+
+def _decoded(data: bytes) -> np.ndarray:
+    import io
+
+    from PIL import Image
+    return np.asarray(Image.open(io.BytesIO(data)))
+
+
+def test_shown_result_encodes_the_display_pixels_once():
+    rgb = _rng_image(40, 60)
+    result = explainer.kernels.apply_filter(rgb, presets.box(3), padding="none")
+    shown = explainer.kernels.shown_result(result)
+    pixels = _decoded(shown.picture)
+    assert shown.picture[:2] == b"\xff\xd8" and pixels.shape == (38, 58, 3) and shown.size == (58, 38)
+    # JPEG at quality 90 without chroma subsampling: close to the exact pixels, not a different picture
+    assert np.abs(pixels.astype(int) - result.display.pixels.astype(int)).mean() < 6
+    assert shown.sentence == result.display.sentence and "40×60×3 → 38×58×3" in shown.shapes
+    magnitude = explainer.kernels.shown_result(explainer.kernels.apply_filter(rgb, presets.sobel_x(), kind="magnitude"))
+    assert set(magnitude.parts) == {"gx", "gy"} and _decoded(magnitude.parts["gy"]).shape == (40, 60)
+
+
+def test_shown_canny_keeps_the_numbers_its_captions_quote():
+    rgb = _rng_image(48, 48)
+    stages = explainer.kernels.canny(rgb, sigma=1.0, low=0.1, high=0.3)
+    shown = explainer.kernels.shown_canny(stages)
+    assert set(shown.pictures) == {"blurred", "magnitude", "thinned", "double", "edges"}
+    assert shown.edge_pixels == int(stages.edges.sum()) and (shown.low, shown.high) == (stages.low, stages.high)
+    assert _decoded(shown.pictures["double"]).shape == (48, 48, 3)
+
+
+def test_filters_run_on_one_thread_and_leave_the_callers_count_alone():
+    seen = []
+    real = F.conv2d
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return real(*args, **kwargs)
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(filtering.F, "conv2d", spy)
+            explainer.kernels.apply_filter(_rng_image(), presets.sharpen())
+            explainer.kernels.canny(_rng_image(), sigma=1.0)
+        assert seen and set(seen) == {1}
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_kernel_figure_leaves_out_numbers_too_small_to_read():
+    import explainer.kernels.figures as figures
+
+    big = figures.kernel_figure(presets.gaussian(7, 2.0), font_size=20, height=360, min_text=16)
+    small = figures.kernel_figure(presets.gaussian(7, 2.0), font_size=20, height=360)
+    three = figures.kernel_figure(presets.sharpen(), font_size=20, height=360, min_text=16)
+    assert big.data[0].texttemplate == "" and small.data[0].texttemplate == "%{text}"
+    assert three.data[0].texttemplate == "%{text}" and three.data[0].textfont.size >= 16
+    assert three.layout.title.text is None and three.layout.font.size == 20 and three.layout.height == 360
+
+
+def test_matrix_figure_outlines_the_window_and_the_padding():
+    import explainer.kernels.figures as figures
+
+    fig = figures.matrix_figure(np.arange(25.0).reshape(5, 5), pad=1, window=(0, 1, 3, 3), weights=np.ones((3, 3)),
+                                title="x")
+    dotted, window = fig.layout.shapes
+    assert (dotted.x0, dotted.y0, dotted.x1, dotted.y1) == (0.5, 0.5, 5.5, 5.5) and dotted.line.dash == "dot"
+    assert (window.x0, window.y0, window.x1, window.y1) == (0.5, -0.5, 3.5, 2.5)
+    assert fig.layout.yaxis.autorange == "reversed" and fig.layout.title.text == "x"

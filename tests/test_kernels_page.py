@@ -1,9 +1,12 @@
 """The kernel playground page under AppTest: renders, reacts, survives bad input."""
 from __future__ import annotations
 
+import io
 import json
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from tests.conftest import assert_no_exception, run_page
 from tests.test_images_bad_files import EXPECTED, make_bad_files
@@ -201,3 +204,75 @@ def test_tiny_upload_with_big_kernels_keeps_working():
     for preset in ("canny", "compass_map", "sobel_mag"):
         at.selectbox(key="preset").set_value(preset).run()
         assert_no_exception(at)
+
+
+# ---------------------------------------------------------------- exports and presentation
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """File name -> the data callable of every deferred ``st.download_button`` drawn (pages make the
+    bytes only when pressed; AppTest's media manager is gone after a run, so keep the callables)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    made = {}
+    real = MediaFileManager.add_deferred
+
+    def keep(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        made[file_name] = data_callable
+        return real(self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", keep)
+    return made
+
+
+def _png(data: bytes) -> Image.Image:
+    img = Image.open(io.BytesIO(data))
+    img.load()
+    return img
+
+
+def test_the_image_pair_downloads_as_a_png_made_only_when_pressed(downloads):
+    at = run_page(PAGE, query={"preset": "sobel_x"})
+    assert_no_exception(at)
+    button = next(b for b in at.get("download_button") if "PNG" in b.proto.label)
+    assert button.proto.deferred_file_id and not button.proto.url      # nothing encoded until pressed
+    pair = _png(downloads["kernel-sobel_x.png"]())
+    assert pair.format == "PNG" and pair.mode == "RGB"
+    # two 512×512 pictures side by side (each at least 360 px), a gap, captions and a title below/above
+    assert pair.width >= 2 * 512 and 512 < pair.height < 2 * 512
+    left, right = np.asarray(pair)[:, : pair.width // 2], np.asarray(pair)[:, pair.width // 2:]
+    assert left.std() > 20 and right.std() > 20 and not np.array_equal(left, right)
+
+
+def test_canny_pair_downloads_the_edges(downloads):
+    at = run_page(PAGE, query={"preset": "canny"})
+    assert_no_exception(at)
+    pair = np.asarray(_png(downloads["kernel-canny.png"]()))
+    right = pair[:, pair.shape[1] // 2 + 20:]
+    assert set(np.unique(right[100:400])) >= {0, 255}                   # black and white edge pixels
+
+
+def test_presentation_puts_the_pair_and_kernel_under_the_title_and_controls_in_a_popover():
+    at = run_page(PAGE, session={"present": True})
+    assert_no_exception(at)
+    assert not any("multiply the pixels" in m.value for m in at.markdown)   # the intro is folded away
+    assert at.get("popover") and "Image & settings" in at.get("popover")[0].proto.popover.label
+    captions = [i.proto.imgs[0].caption for i in at.image]
+    assert captions[:2] == ["Original", "Result — Gaussian blur"]          # short captions, the pair first
+    kernel = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert kernel["layout"]["title"]["text"].startswith("Kernel") and kernel["layout"]["font"]["size"] >= 20
+    assert kernel["data"][0]["texttemplate"] == ""                       # 7×7 weights would be < 16 px: colours
+    assert at.slider(key="sigma").value == 2.0                            # the controls still work
+    at.slider(key="sigma").set_value(3.0).run()
+    assert_no_exception(at)
+    assert at.query_params["sigma"] in ("3", ["3"])
+
+
+def test_matrix_view_controls_keep_the_rest_of_the_page():
+    at = run_page(PAGE)
+    before = _result_url(at)
+    at.slider(key="orow").set_value(2).run()
+    at.slider(key="py").set_value(100).run()
+    assert_no_exception(at)
+    assert "Output[2, 0] =" in _markdown(at) and _result_url(at) == before
+    assert at.query_params["orow"] in ("2", ["2"]) and at.query_params["py"] in ("100", ["100"])

@@ -204,7 +204,7 @@ def test_the_chooser_times_interleaved_rounds_and_keeps_each_fastest():
     # a burst of other work slows one float32 round and one bfloat16 round; the minima still decide
     clock = _FakeClock({"float32": [9.0, 1.0, 7.0, 1.1], "bfloat16": [9.0, 3.0, 2.8, 8.0]})
     choice = precision.measure_choice(torch.device("cpu"), clock.run_pass, timer=clock, bf16_flags=("amx_bf16",))
-    assert clock.calls == {"float32": 4, "bfloat16": 4}      # one warm-up + ROUNDS each
+    assert precision.ROUNDS == 3 and clock.calls == {"float32": 4, "bfloat16": 4}  # one warm-up + ROUNDS each
     assert choice.seconds == pytest.approx({"float32": 1.0, "bfloat16": 2.8}) and choice.name == "float32"
     assert "slower" in choice.reason
 
@@ -230,6 +230,16 @@ def test_the_choice_is_made_once_per_process_and_shown(net):
             StyleSettings(precision="half")
     finally:
         precision.forget_choices()
+
+
+def test_the_probe_is_small_and_stops_early(net, monkeypatch):
+    """The timed pass is a 32 px picture through blocks 1-3: it never reaches the deep layers."""
+    seen = []
+    real = style_net.StyleNet.extract
+    monkeypatch.setattr(style_net.StyleNet, "extract", lambda self, image, layers: seen.append(
+        (tuple(image.shape), tuple(layers))) or real(self, image, layers))
+    style_net.timing_pass(net, None)
+    assert seen == [((1, 3, 32, 32), ("conv1_1", "conv2_1", "conv3_1"))]
 
 
 def test_bfloat16_passes_still_lower_the_loss(net):
@@ -271,6 +281,18 @@ def test_content_and_style_of_different_sizes_and_aspects(net):
     assert result.image.shape == (43, 96, 3)
     assert all(np.isfinite(e.losses["total"]) and e.eta_s >= 0 for e in events)
     assert events[-1].eta_s == 0
+
+
+def test_a_finer_level_starts_from_the_coarser_levels_work(net):
+    """Level 1 starts from its content picture plus the change level 0 made: far below the content's loss."""
+    content, style = _photo(64, 96), _photo(64, 64, seed=4)
+    plain = StyleSettings(size=96, levels=1, iterations=1, line_search=False, frame_every_s=0.0)
+    at_content = _events_and_result(transfer(net, content, style, plain))[0][0].losses["total"]
+    coarse = StyleSettings(size=96, levels=2, coarse_iterations=15, iterations=1, line_search=False,
+                           frame_every_s=0.0)
+    events, _ = _events_and_result(transfer(net, content, style, coarse))
+    level_1_start = next(e for e in events if e.level == 1).losses["total"]  # no line search: the start
+    assert level_1_start < 0.3 * at_content, (level_1_start, at_content)
 
 
 def test_only_the_newest_frame_keeps_its_pixels(net):

@@ -39,6 +39,9 @@ def weights_notice(loaded: features.LoadedModel, *, on_downloaded: Callable[[], 
                  "(truncated or not a weights file), so the network runs with random weights.",
                  icon=":material/warning:")
         label = "Delete the damaged file and download it again"
+    elif presentation():  # one line beside the controls button, so the grid stays on screen
+        st.error(f"**UNTRAINED — random weights** ({loaded.name}'s pretrained file is not on this server): "
+                 "shapes and fields are real, the maps are not learned.", icon=":material/warning:")
     else:
         st.error(f"**UNTRAINED — random weights.** Pretrained ImageNet weights for {loaded.name} are "
                  f"not on this server{' (downloads are switched off)' if offline else ''}. Layer shapes "
@@ -127,3 +130,78 @@ def digit_input(url: UrlState) -> Digit:
     st.caption(f"Label: {int(data.test_labels[i])}. " + (data.note if not data.is_mnist else ""))
     return Digit(key=f"{data.name}:{i}", x=features.prepare_digit(img, data.mean, data.std),
                  shown=np.repeat(img[..., None], 3, axis=2))
+
+
+# ---------------------------------------------------------------- the tabs after the first two
+PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+FILTER_COUNTS = [16, 32, 64]
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def layer_table(model_key: str, input_shape: tuple[int, ...], _loaded: features.LoadedModel):
+    rows = features.layer_table(_loaded.model, input_shape)
+    return features.layer_table_frame(rows, image_side=input_shape[-1]), sum(r.params for r in rows)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def first_filters(model_key: str, _loaded: features.LoadedModel):
+    """The first layer's filters and their closest presets (read-only, shared)."""
+    filters = features.first_layer_filters(_loaded.model)
+    return filters, features.closest_presets(filters) if filters.shape[1] in (1, 3) else []
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _filters_figure(model_key: str, n: int, fs: int, cols: int, title: str, _loaded: features.LoadedModel):
+    filters, matches = first_filters(model_key, _loaded)
+    return features.filter_tiles(filters[:n], matches[:n], font_size=fs, cols=cols, title=title)
+
+
+@st.cache_resource(max_entries=16, ttl=1800, show_spinner=False)
+def _predictions_figure(view: str, fs: int, _preds, untrained: bool):
+    return features.predictions_figure(_preds, untrained=untrained, font_size=fs)
+
+
+@st.fragment
+def filters_tab(loaded: features.LoadedModel, name: str, tag: str, fs: int, url: UrlState) -> None:
+    """First-layer filters beside their closest playground preset; the count reruns only this tab."""
+    filters, matches = first_filters(loaded.key, loaded)
+    if not matches:
+        st.info(f"The first layer of {name} takes {filters.shape[1]} channel(s); "
+                "tiles are shown for RGB input only.")
+        return
+    k = filters.shape[-1]
+    st.select_slider("Filters shown", FILTER_COUNTS, key="nfilters")
+    n = min(st.session_state["nfilters"], len(filters))
+    title = f"The {len(filters)} filters of the first layer ({k}×{k}×3){tag}"
+    st.plotly_chart(_filters_figure(loaded.key, n, fs, 6 if presentation() else 8, title, loaded),
+                    config=PLOT_CONFIG, key="filters")
+    counts: dict[str, int] = {}
+    for m in matches:
+        counts[m.label] = counts.get(m.label, 0) + 1
+    common = ", ".join(f"{lab} ({c})" for lab, c in sorted(counts.items(), key=lambda t: -t[1])[:5])
+    st.markdown(
+        f"Each tile is one {k}×{k} {'RGB ' if filters.shape[1] == 3 else ''}kernel "
+        "(grey = 0, bright = positive weight, dark = negative). "
+        "Under it: the **kernel-playground preset** its brightness part correlates with best "
+        "(|cosine|, a minus sign = the preset flipped); *col.* marks filters that mostly weigh colours "
+        f"against each other, which no greyscale preset describes. Most common here: {common}."
+        + ("" if loaded.pretrained else " Random weights match presets only by chance."))
+    url.write()
+
+
+def layer_table_tab(loaded: features.LoadedModel, input_shape: tuple[int, ...]) -> None:
+    side = input_shape[-1]
+    frame, total = layer_table(loaded.key, input_shape, loaded)
+    st.dataframe(frame, hide_index=True, height=560 if presentation() else 420, width="stretch")
+    st.caption(f"{len(frame)} layers, {total:,} parameters in all, for a {side}-pixel input. "
+               "Receptive field: the square of input pixels one cell depends on, grown by every kernel "
+               "(k−1 cells) and multiplied up by every stride; the shortcut ‘add’ of a ResNet block takes "
+               "the larger of its two branches.")
+
+
+def predictions_tab(view: str, fm: features.FeatureMaps, loaded: features.LoadedModel, is_digit_net: bool,
+                    fs: int) -> None:
+    preds = features.top_predictions(fm.logits, loaded.categories, 5)
+    st.plotly_chart(_predictions_figure(view, fs, preds, not loaded.pretrained), config=PLOT_CONFIG, key="preds")
+    st.caption("Softmax of the network's 10 scores." if is_digit_net
+               else "Softmax of the last layer's 1000 scores; class names from the weights' metadata.")

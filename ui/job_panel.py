@@ -31,20 +31,34 @@ Usage (a page)::
         ...
 
 Hooks receive ``(job, context)``: ``job`` is an ``explainer.jobs.Job`` (``events``,
-``latest``, ``result``, ``state``), ``context`` whatever was given at start. ``on_finish``
-(optional) runs once per job, after the job's generator has closed, just before the
-whole-page rerun: keep results in the session there.
+``latest``, ``result``, ``state``, ``run_id``), ``context`` whatever was given at start.
+``on_finish`` (optional) runs once per job, after the job's generator has closed, just
+before the whole-page rerun: keep results in the session there.
+
+**A whole class.** ``start_button(..., share_key=key)`` shares the run: everyone who asks
+for the same key (same settings, same data, same seed) watches one computation, live, or
+gets its finished result at once (``explainer.jobs``: ``Ticket``). The job is then a
+``Ticket``: the same reads, plus ``shared``/``replayed``/``watchers``; its result is
+everyone's, so hooks must not change it (copy first). Stop detaches only this session.
+Polling adapts to the load: every ``poll_s`` seconds alone, slower (up to ``MAX_POLL_S``)
+as more pages watch jobs on this server; a draw hook should cache what it builds per
+``(job.run_id, job.n_events)`` so that a poll that finds nothing new sends the same
+elements again without rebuilding them.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Hashable, Iterator
 
 import streamlit as st
 
-from explainer.jobs import DONE, FAILED, QUEUED, STOPPED, Job, default_runner
+from explainer.device import cpu_count
+from explainer.jobs import DONE, FAILED, QUEUED, STOPPED, Job, Ticket, default_runner
 
 Hook = Callable[[Job, Any], None]
+#: Slowest poll: a watcher still sees something new at least every 2 s (issue 10).
+MAX_POLL_S = 1.5
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,22 @@ class ProgressLine:
     note: str | None = None         # shown instead of the time left (e.g. "scoring the test digits…")
 
 
+def poll_every(poll_s: float, watchers: int) -> float:
+    """Seconds between two polls: ``poll_s`` alone, growing with the square root of the pages
+    watching (10 watchers at 0.5 s: 1.5 s), never above ``MAX_POLL_S``."""
+    return round(min(MAX_POLL_S, max(poll_s, poll_s * math.sqrt(max(1, watchers)))), 2)
+
+
+def runner_limits() -> str:
+    """The job runner's rules, in a sentence for the page."""
+    runner = default_runner()
+    per = f"{runner.cores_per_heavy_job:g} CPU core{'s' if runner.cores_per_heavy_job != 1 else ''}"
+    return (f"This server runs {runner.max_heavy} heavy job{'s' if runner.max_heavy > 1 else ''} at a time "
+            f"(one per {per}; it has {cpu_count()}); the others wait in a queue, first come first served. "
+            "Each page runs one job of yours at a time: starting again replaces it. Identical settings share "
+            "one run.")
+
+
 def duration(seconds: float) -> str:
     """``42 s`` or ``2.5 min``: times a lecture hall reads at a glance."""
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
@@ -67,15 +97,16 @@ class JobPanel:
 
     Args:
         key: session-state key of the job (from ``ui.keys``); the panel also uses
-            ``<key>_context`` and ``<key>_shown``.
+            ``<key>_context``, ``<key>_shown`` and ``<key>_every``.
         what: a noun for messages ("training run", "painting").
-        poll_s: seconds between two polls while the job is unfinished.
+        poll_s: seconds between two polls while the job is unfinished and this page is the only
+            one watching a job (slower with more, see ``poll_every``).
         heavy: queue with the other heavy jobs (False: a light job such as a download).
     """
 
     def __init__(self, key: str, *, what: str = "job", poll_s: float = 0.5, heavy: bool = True):
         self.key, self.what, self.poll_s, self.heavy = key, what, poll_s, heavy
-        self._context_key, self._shown_key = f"{key}_context", f"{key}_shown"
+        self._context_key, self._shown_key, self._every_key = f"{key}_context", f"{key}_shown", f"{key}_every"
 
     # --- state ------------------------------------------------------------------------
     @property
@@ -96,18 +127,26 @@ class JobPanel:
         return self.job is not None and self.job.state == DONE
 
     # --- start ------------------------------------------------------------------------
-    def start(self, make_events: Callable[[], Iterator[Any]], *, context: Any = None) -> None:
-        """Stop this session's previous job, if any, and queue ``make_events()`` (safe in a callback)."""
+    def start(self, make_events: Callable[[], Iterator[Any]], *, context: Any = None,
+              share_key: Hashable | None = None) -> None:
+        """Stop this session's previous job, if any, and queue ``make_events()`` (safe in a callback).
+
+        ``share_key``: runs with equal keys are one run for every session (see the module's docstring).
+        """
         if self.running:
             self.job.cancel()
-        st.session_state[self.key] = default_runner().submit(self.key, make_events, heavy=self.heavy)
+        runner = default_runner()
+        st.session_state[self.key] = runner.submit(self.key, make_events, heavy=self.heavy, share_key=share_key)
         st.session_state[self._context_key] = context
+        st.session_state[self._every_key] = poll_every(self.poll_s, runner.watchers() + 1)
 
     def start_button(self, label: str, make_events: Callable[[], Iterator[Any]], *, context: Any = None,
-                     restart_label: str = "Restart with these settings", where=st, **button_options) -> None:
+                     restart_label: str = "Restart with these settings", where=st, share_key: Hashable | None = None,
+                     **button_options) -> None:
         """A primary button that starts (or, while one runs, restarts) the job; ``where``: a column."""
         where.button(restart_label if self.running else label, key=f"{self.key}_start", type="primary",
-                     on_click=self.start, args=(make_events,), kwargs={"context": context}, **button_options)
+                     on_click=self.start, args=(make_events,), kwargs={"context": context, "share_key": share_key},
+                     **button_options)
 
     # --- show -------------------------------------------------------------------------
     def show(self, progress: Callable[[Job, Any], ProgressLine | None], draw: Hook | None = None, *,
@@ -121,7 +160,11 @@ class JobPanel:
             if idle:
                 st.info(idle, icon=":material/school:")
             return
-        body = st.fragment(run_every=self.poll_s)(self._poll) if self.running else self._poll
+        if self.running:  # the interval is fixed per full run: choose it for the load now
+            every = st.session_state[self._every_key] = poll_every(self.poll_s, default_runner().watchers())
+            body = st.fragment(run_every=every)(self._poll)
+        else:
+            body = self._poll
         body(progress, draw, on_finish, starting)
 
     def _poll(self, progress, draw, on_finish, starting: str) -> None:
@@ -132,9 +175,12 @@ class JobPanel:
             self._status(job, progress(job, context), starting)
         if not job.is_finished:
             top[1].button("Stop", icon=":material/stop:", on_click=job.cancel, key=f"{self.key}_stop",
-                          width="stretch")
+                          width="stretch", help="Stops the run for you; a run others watch goes on for them."
+                          if isinstance(job, Ticket) else None)
         if draw is not None:
             draw(job, context)
+        if not job.is_finished and self._load_changed():
+            st.rerun()  # the whole page once: polls again at a rate fit for the number of watchers
         if job.is_finished and st.session_state.get(self._shown_key) != job.id:
             job.wait(5)  # the generator's `finally` has run once this returns
             st.session_state[self._shown_key] = job.id
@@ -142,11 +188,19 @@ class JobPanel:
                 on_finish(job, context)
             st.rerun()  # the whole page, once: results appear, the polling stops
 
+    def _load_changed(self) -> bool:
+        """True when the number of watchers calls for a poll rate at least twice as fast or slow."""
+        current = st.session_state.get(self._every_key)
+        wanted = poll_every(self.poll_s, default_runner().watchers())
+        return current is not None and (wanted >= 2 * current or wanted <= current / 2)
+
     def _status(self, job: Job, line: ProgressLine | None, starting: str) -> None:
         if job.state == QUEUED:
-            st.info(f"Waiting for a free pair of CPU cores: position {job.queue_position()} in the queue "
-                    f"(one heavy job at a time per two cores; another class member's goes first). "
-                    f"Your {self.what} starts by itself.", icon=":material/hourglass_top:")
+            wait = job.estimated_wait_s()
+            st.info(f"Waiting for a free CPU slot: **position {job.queue_position()} in the queue**"
+                    + (f", about {duration(wait)} to wait" if wait is not None else "")
+                    + f". Your {self.what} starts by itself.  \n{runner_limits()}", icon=":material/hourglass_top:")
+            self._shared_note(job)
             return
         if line is None:
             if not job.is_finished:
@@ -157,6 +211,18 @@ class JobPanel:
             st.error(f"The {self.what} failed: {job.error}", icon=":material/error:")
         elif job.state == STOPPED and job.error:
             st.warning(f"The {self.what} was {job.error}.", icon=":material/warning:")
+        self._shared_note(job)
+
+    def _shared_note(self, job: Job) -> None:
+        """Say when the run is everybody's: replayed from earlier, or watched by several pages now."""
+        if not isinstance(job, Ticket) or job.detached:
+            return
+        if job.replayed:
+            st.caption(f":material/replay: The same {self.what} (same settings, same data, same seed) had already "
+                       "finished on this server: its result is shown at once instead of computing it again.")
+        elif job.watchers > 1 and not job.is_finished:
+            st.caption(f":material/groups: {job.watchers} pages are watching this same {self.what}: identical "
+                       "settings give an identical run, so it is computed once for all of them.")
 
     @staticmethod
     def _state_words(job: Job, line: ProgressLine) -> str:

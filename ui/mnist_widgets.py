@@ -9,8 +9,7 @@ import torch
 
 from explainer.config import data_dir, offline
 from explainer.mnist import analysis, figures
-from explainer.mnist.datasets import (HOW_TO_GET_MNIST, DigitSet, DownloadProgress, download_events,
-                                      load_digits, mnist_available)
+from explainer.mnist.datasets import DigitSet, DownloadProgress, download_events, load_digits, mnist_available
 from explainer.mnist.networks import CNN_NAME, MLP_NAME, LeNetSpec, MLPSpec, build, count_parameters, describe
 from explainer.mnist.training import Scoring, TrainConfig, TrainingLog, train_events, training_threads
 
@@ -179,10 +178,6 @@ def training_panel(data: DigitSet, config: TrainConfig, fs: int) -> None:
                   idle=f"Press **Train both networks**. With all 60,000 digits one epoch takes a few seconds on a "
                        f"laptop ({CLAIM_EPOCHS} epochs by default: what LeNet-5 needs to pass 99 %); pick fewer "
                        "training digits or epochs for a quicker demo.")
-
-
-def training_running() -> bool:
-    return TRAINING.running
 
 
 def _synced(job, log: TrainingLog) -> TrainingLog:

@@ -30,7 +30,8 @@ def tradeoff_figure(entries: list[Entry], *, font_size: int = 14, height: int = 
                         opacity=0.8),
             customdata=[[e.label, e.params / 1e6, e.top5, e.year] for e in rows],
             hovertemplate="<b>%{customdata[0]}</b> (%{customdata[3]})<br>top-1 %{y:.1f} %, top-5 "
-                          "%{customdata[2]:.1f} %<br>%{x:.2f} GFLOPs, %{customdata[1]:.1f} M parameters<extra></extra>"))
+                          "%{customdata[2]:.1f} %<br>%{x:.2f} GFLOPs, %{customdata[1]:.1f} M parameters"
+                          "<extra></extra>"))
     fig.update_xaxes(type="log", title="GFLOPs per image (log scale)", gridcolor="#eee")
     fig.update_yaxes(title="ImageNet top-1 accuracy (%)", gridcolor="#eee")
     fig.update_layout(legend=dict(font=dict(size=max(10, font_size - 4))))

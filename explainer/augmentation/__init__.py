@@ -1,9 +1,11 @@
 """Data augmentation: batched random changes of images, and the experiments that show what they buy.
 
 - :mod:`~explainer.augmentation.transforms`: ``Augmentation`` settings, ``augment`` (one
-  batched affine warp + noise on the tensors' device), ``label_warnings``, ``moved``.
-- :mod:`~explainer.augmentation.fitting`: one network, fixed steps and seed (``fit_events``),
-  progress events (``Progress``) for the job runner.
+  batched affine warp + noise on the tensors' device), ``augmented_batch`` (the same, as a
+  normalised training batch), ``label_warnings``, ``moved``.
+- :mod:`~explainer.augmentation.fitting`: one network, fixed steps and seed (``fit_events``;
+  ``fit_inputs_events`` on any inputs, e.g. a frozen part's features), progress events
+  (``Progress``) for the job runner.
 - :mod:`~explainer.augmentation.experiments`: little data with and without augmentation
   (``compare_events``), accuracy vs training-set size (``size_curve_events``).
 - :mod:`~explainer.augmentation.results`: finished results kept per setting (``SharedResults``).
@@ -36,6 +38,7 @@ from explainer.augmentation.fitting import (
                                                 Progress,
                                                 Step,
                                                 fit_events,
+                                                fit_inputs_events,
                                                 run_to_end,
                                                 staged,
                                                 with_threads,
@@ -45,17 +48,21 @@ from explainer.augmentation.transforms import (
                                                 DIGIT_DEFAULT,
                                                 Augmentation,
                                                 augment,
+                                                augmented_batch,
+                                                augmented_floats,
                                                 label_warnings,
                                                 moved,
                                                 random_matrices,
+                                                sampling_grid,
                                                 warp,
 )
 
 __all__ = [
     # transforms
-    "Augmentation", "DIGIT_DEFAULT", "augment", "label_warnings", "moved", "random_matrices", "warp",
+    "Augmentation", "DIGIT_DEFAULT", "augment", "augmented_batch", "augmented_floats", "label_warnings", "moved",
+    "random_matrices", "sampling_grid", "warp",
     # training runs
-    "Fit", "Progress", "SharedResults", "Step", "fit_events", "run_to_end", "staged", "with_threads",
+    "Fit", "Progress", "SharedResults", "Step", "fit_events", "fit_inputs_events", "run_to_end", "staged", "with_threads",
     # experiments
     "NONE", "WITH", "SHIFTS", "ANGLES", "SIZES", "SmallData", "Comparison", "SizeCurve", "compare_events",
     "size_curve_events", "rotation_accuracy", "test_accuracy", "training_subset",

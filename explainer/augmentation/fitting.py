@@ -9,14 +9,14 @@ switching it on does not change which digits are drawn.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from explainer.augmentation.transforms import Augmentation, augment
-from explainer.mnist import TrainConfig, make_optimizer, normalise, tune_cpu
+from explainer.augmentation.transforms import Augmentation, augmented_batch
+from explainer.mnist import TrainConfig, make_optimizer, tune_cpu
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,19 @@ def fit_events(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, mea
     Only parameters with ``requires_grad`` learn (a frozen part stays bit-for-bit as it
     was). Yields a :class:`Step` every ``report_every`` steps; leaves the model in eval mode.
     """
+    def batch(picked: torch.Tensor, jitter: torch.Generator) -> torch.Tensor:
+        return augmented_batch(picked, fit.augmentation, mean, std, generator=jitter)
+
+    return (yield from fit_inputs_events(model, images, labels, fit, prepare=batch, run=run,
+                                         report_every=report_every))
+
+
+def fit_inputs_events(model: nn.Module, inputs: torch.Tensor, labels: torch.Tensor, fit: Fit, *,
+                      prepare: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None,
+                      run: str = "", report_every: int = 25) -> Iterator[Step]:
+    """The loop of :func:`fit_events` on any inputs: each step draws ``fit.batch_size`` rows of
+    ``inputs`` (seeded), passes them through ``prepare(rows, generator)`` (None: as they are,
+    e.g. features a frozen part computed once) and takes one Adam step on ``model``."""
     tune_cpu()
     optimizer = make_optimizer(model, TrainConfig(optimizer="adam", lr=fit.lr))
     batches = torch.Generator().manual_seed(fit.seed)
@@ -95,8 +108,9 @@ def fit_events(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, mea
         loss_sum = torch.zeros(())
         for step in range(1, fit.steps + 1):
             idx = torch.randint(len(labels), (bs,), generator=batches)
-            x = augment(images[idx].to(device), fit.augmentation, generator=jitter)
-            loss = F.cross_entropy(model(normalise(x, mean, std)), labels[idx].to(device))
+            x = inputs[idx].to(device)
+            x = prepare(x, jitter) if prepare is not None else x
+            loss = F.cross_entropy(model(x), labels[idx].to(device))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

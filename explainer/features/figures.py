@@ -146,7 +146,8 @@ def _mosaic_figure(tiles: np.ndarray, labels: Sequence[str], hover: Sequence[str
     fig.update_yaxes(visible=False, range=[image.shape[0] - 0.5 + (gap_y if label_below else 0), -0.5],
                      scaleanchor="x")
     fig.update_layout(hovermode="closest", dragmode=False)
-    height = height or int(width_px * (rows * (t + gap_y)) / (cols * (t + gap))) + (70 if title else 20)
+    natural = int(width_px * (rows * (t + gap_y)) / (cols * (t + gap))) + (70 if title else 20)
+    height = min(height, natural) if height else natural  # ``height``: at most this (a projector's room)
     return lean(styled(fig, font_size=font_size, height=height, title=title))
 
 

@@ -12,6 +12,7 @@ from explainer.geometry.arithmetic import (
 from explainer.geometry.examples import EXAMPLES, EXAMPLES_BY_KEY, INPUT_VALUES, KERNEL_VALUES, Example, cell_values
 from explainer.geometry.figures import MAX_FRAMES, NUMBERS_MAX, geometry_figure
 from explainer.geometry.gif import GifError, StepSum, animatable, animation_frames, padding_stride_gif, window_sums
+from explainer.geometry.settings import GeometrySettings
 from explainer.geometry.stacks import LENET, Reach, Stage, max_pool_pyramid, reach_back, receptive_field, shape_walk
 from explainer.geometry.torch_layers import expected_shape, torch_line, torch_module, torch_shape
 from explainer.geometry.volumes import channels_figure, lenet_figure, pyramid_figure, receptive_field_figure
@@ -24,6 +25,8 @@ __all__ = [
     "slide", "transposed_output_size", "window",
     # examples: the lecture's settings and cell values
     "EXAMPLES", "EXAMPLES_BY_KEY", "INPUT_VALUES", "KERNEL_VALUES", "Example", "cell_values",
+    # settings: the page's settings as plain data
+    "GeometrySettings",
     # torch_layers: the same layer in torch
     "expected_shape", "torch_line", "torch_module", "torch_shape",
     # stacks: receptive fields, the LeNet walk, the max-pool pyramid

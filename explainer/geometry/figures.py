@@ -107,7 +107,7 @@ def _animate(fig: go.Figure, frames: list[dict], labels: list[str], active: int,
     fig._raw_frames = [dict(name=str(i), data=f["data"], traces=f["traces"]) for i, f in enumerate(frames)]
     fig.update_layout(
         updatemenus=[dict(type="buttons", direction="right", x=0, y=0, xanchor="left", yanchor="top",
-                          pad=dict(t=8, r=10), font=dict(size=font_size),
+                          pad=dict(t=8, r=10), font=dict(size=font_size, color=INK),
                           buttons=[dict(label="▶ Play", method="animate", args=[None, play]),
                                    dict(label="❚❚ Pause", method="animate",
                                         args=[[None], dict(frame=dict(duration=0, redraw=False),

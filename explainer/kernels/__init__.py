@@ -16,6 +16,7 @@ from explainer.kernels.image_matrix import (
     Position, explain_position, format_terms, loop_cross_correlate, multiply_add_terms, zoom_patch,
 )
 from explainer.kernels.pictures import QUALITY, ShownCanny, ShownResult, picture_bytes, shown_canny, shown_result
+from explainer.kernels.settings import KernelSettings, MatrixInput
 from explainer.kernels.presets import (
     DIRECTION_NAMES, DIRECTIONS, MAX_SIDE, PRESETS, SHIFT_SIDE, KernelError, Preset, box, describe_shift, detail,
     emboss, gaussian, gaussian_1d, identity, laplacian, outline, parse_kernel, preset_kernel, random_kernel,
@@ -36,6 +37,8 @@ __all__ = [
     "CannyStages", "agreement", "canny", "hysteresis", "non_maximum_suppression", "stage_pictures",
     # image_matrix: the slow loops and one position written out
     "Position", "explain_position", "format_terms", "loop_cross_correlate", "multiply_add_terms", "zoom_patch",
+    # settings: the page's settings and the matrix view's input, as plain data
+    "KernelSettings", "MatrixInput",
     # pictures: what the page sends, encoded once
     "QUALITY", "ShownCanny", "ShownResult", "picture_bytes", "shown_canny", "shown_result",
     # figures

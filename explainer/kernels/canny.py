@@ -24,6 +24,7 @@ import torch
 from explainer.images import to_gray
 from explainer.kernels.filtering import filter2d, to_display
 from explainer.kernels.presets import KernelError, gaussian_1d, sobel_x, sobel_y
+from explainer.kernels.threads import single_threaded
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ def hysteresis(thinned: np.ndarray, low: float, high: float) -> tuple[np.ndarray
     return strong, weak, linked[labels]
 
 
+@single_threaded
 def canny(image: np.ndarray, *, sigma: float = 2.0, low: float = 0.1, high: float = 0.2,
           relative: bool = True) -> CannyStages:
     """Run Canny on an RGB ``(H, W, 3)`` or grey ``(H, W)`` image (0..255), keeping every stage.

@@ -22,6 +22,30 @@ def _compact(v: float, digits: int) -> str:
     return s.replace("0.", ".", 1) if abs(v) < 1 and "e" not in s else s
 
 
+def _grid_figure(heatmap: dict, *, font_size: int, height: int, title: str | None, shapes=()) -> go.Figure:
+    """One heatmap as a grid of square cells, no axes, in the house style of :func:`explainer.plotting.styled`.
+
+    Built in one go from dicts: the same figure made by updating a ``go.Figure`` step by step
+    (``update_layout``, ``update_xaxes``…) costs about seven times the CPU (12 vs 1.6 ms), and a
+    slider move can need three of them.
+    """
+    layout = dict(font=dict(size=font_size), margin=dict(l=10, r=10, t=50 if title else 10, b=10),
+                  paper_bgcolor="white", plot_bgcolor="white", height=height, shapes=list(shapes),
+                  xaxis=dict(visible=False, constrain="domain"),
+                  yaxis=dict(autorange="reversed", scaleanchor="x", visible=False))
+    if title:
+        layout["title"] = dict(text=title, font=dict(size=round(font_size * 1.2)))
+    return go.Figure(data=[dict(type="heatmap", showscale=False,
+                                hovertemplate="row %{y}, column %{x}: %{z:.4g}<extra></extra>", **heatmap)],
+                     layout=layout)
+
+
+def _outline(r0: float, c0: float, rows: int, cols: int, colour: str, width: int, dash: str | None = None) -> dict:
+    """A rectangle around cells (r0..r0+rows-1, c0..c0+cols-1) of a grid figure."""
+    return dict(type="rect", x0=c0 - 0.5, y0=r0 - 0.5, x1=c0 + cols - 0.5, y1=r0 + rows - 0.5,
+                line=dict(color=colour, width=width, dash=dash))
+
+
 def kernel_figure(kernel: np.ndarray, *, font_size: int = 14, height: int = 360,
                   title: str | None = None, min_text: int = 8) -> go.Figure:
     """The kernel as a grid of numbers on a diverging colour scale (white = 0, red > 0, blue < 0).
@@ -34,15 +58,9 @@ def kernel_figure(kernel: np.ndarray, *, font_size: int = 14, height: int = 360,
     digits = 3 if max(k.shape) <= 5 else 2
     text = [[_compact(v, digits) for v in row] for row in k]
     size = _fit_font(text, max(k.shape), font_size, width=min(height - 60, 260))
-    fig = go.Figure(go.Heatmap(
-        z=k, text=text, texttemplate="%{text}" if max(k.shape) <= 11 and size >= min_text else "",
-        colorscale=DIVERGING, zmin=lo, zmax=hi,
-        showscale=False, xgap=2, ygap=2,
-        textfont=dict(size=size),
-        hovertemplate="row %{y}, column %{x}: %{z:.4g}<extra></extra>"))
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", visible=False)
-    fig.update_xaxes(visible=False, constrain="domain")
-    return styled(fig, font_size=font_size, height=height, title=title)
+    return _grid_figure(dict(z=k, text=text, texttemplate="%{text}" if max(k.shape) <= 11 and size >= min_text else "",
+                             colorscale=DIVERGING, zmin=lo, zmax=hi, xgap=2, ygap=2, textfont=dict(size=size)),
+                        font_size=font_size, height=height, title=title)
 
 
 def _fit_font(text: list[list[str]], n: int, font_size: int, *, width: float) -> int:
@@ -71,22 +89,15 @@ def matrix_figure(values: np.ndarray, *, font_size: int = 14, height: int = 420,
                 if weights[i, j] != 0 or kh * kw <= 9:   # big kernels: the zeros would bury the rest
                     text[r0 + i][c0 + j] += f"<br><b>×{short_number(weights[i, j])}</b>"
     vmax = max(white, float(v.max())) if v.size else white
-    fig = go.Figure(go.Heatmap(
-        z=v, text=text, texttemplate="%{text}", colorscale="gray", zmin=min(0.0, float(v.min())), zmax=vmax,
-        showscale=False, xgap=1, ygap=1,
-        textfont=dict(size=_fit_font([[t.split("<br>")[0] for t in row] for row in text], max(h, w), font_size,
-                                     width=height - 60)),
-        hovertemplate="row %{y}, column %{x}: %{z:.4g}<extra></extra>"))
+    shapes = []
     if pad:
-        fig.add_shape(type="rect", x0=pad - 0.5, y0=pad - 0.5, x1=w - pad - 0.5, y1=h - pad - 0.5,
-                      line=dict(color="#1f77b4", width=2, dash="dot"))
+        shapes.append(_outline(pad, pad, h - 2 * pad, w - 2 * pad, "#1f77b4", 2, dash="dot"))
     if window is not None:
-        r0, c0, kh, kw = window
-        fig.add_shape(type="rect", x0=c0 - 0.5, y0=r0 - 0.5, x1=c0 + kw - 0.5, y1=r0 + kh - 0.5,
-                      line=dict(color=highlight_colour, width=5))
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", visible=False)
-    fig.update_xaxes(visible=False, constrain="domain")
-    return styled(fig, font_size=font_size, height=height, title=title)
+        shapes.append(_outline(*window, highlight_colour, 5))
+    size = _fit_font([[t.split("<br>")[0] for t in row] for row in text], max(h, w), font_size, width=height - 60)
+    return _grid_figure(dict(z=v, text=text, texttemplate="%{text}", colorscale="gray", zmin=min(0.0, float(v.min())),
+                             zmax=vmax, xgap=1, ygap=1, textfont=dict(size=size)),
+                        font_size=font_size, height=height, title=title, shapes=shapes)
 
 
 def output_figure(values: np.ndarray, *, font_size: int = 14, height: int = 420, title: str | None = None,
@@ -94,18 +105,11 @@ def output_figure(values: np.ndarray, *, font_size: int = 14, height: int = 420,
     """The (small) output feature map with its numbers; ``cell`` = (row, col) is outlined."""
     v = np.asarray(values, np.float64)
     lo, hi = symmetric_range(v)
-    fig = go.Figure(go.Heatmap(
-        z=v, text=[[short_number(x) for x in row] for row in v], texttemplate="%{text}", colorscale=DIVERGING,
-        zmin=lo, zmax=hi, showscale=False, xgap=1, ygap=1,
-        textfont=dict(size=_cell_font(max(v.shape), font_size)),
-        hovertemplate="row %{y}, column %{x}: %{z:.4g}<extra></extra>"))
-    if cell is not None:
-        r, c = cell
-        fig.add_shape(type="rect", x0=c - 0.5, y0=r - 0.5, x1=c + 0.5, y1=r + 0.5,
-                      line=dict(color="#d62728", width=5))
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", visible=False)
-    fig.update_xaxes(visible=False, constrain="domain")
-    return styled(fig, font_size=font_size, height=height, title=title)
+    shapes = [_outline(*cell, 1, 1, "#d62728", 5)] if cell is not None else []
+    return _grid_figure(dict(z=v, text=[[short_number(x) for x in row] for row in v], texttemplate="%{text}",
+                             colorscale=DIVERGING, zmin=lo, zmax=hi, xgap=1, ygap=1,
+                             textfont=dict(size=_cell_font(max(v.shape), font_size))),
+                        font_size=font_size, height=height, title=title, shapes=shapes)
 
 
 def compass_legend(*, font_size: int = 14, height: int = 300) -> go.Figure:

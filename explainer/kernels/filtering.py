@@ -16,6 +16,7 @@ import torch.nn.functional as F
 
 from explainer.images import to_gray
 from explainer.kernels.presets import KernelError, robinson_all, sobel_x, sobel_y
+from explainer.kernels.threads import single_threaded
 
 PADDINGS = ("zeros", "reflect", "replicate", "none")
 PADDING_HELP = {
@@ -98,6 +99,7 @@ def _planes(image: np.ndarray, colour: str) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1).float()  # (3, H, W)
 
 
+@single_threaded
 def convolve(image: np.ndarray, kernel: np.ndarray, *, padding: str = "zeros",
              colour: str = "per-channel", channel_weights: tuple[float, float, float] = (1 / 3, 1 / 3, 1 / 3),
              ) -> np.ndarray:
@@ -134,6 +136,7 @@ def conv_layer_weight(kernel: np.ndarray, channel_weights=(1 / 3, 1 / 3, 1 / 3))
     return np.stack([np.asarray(kernel, np.float32) * w for w in channel_weights])[None]
 
 
+@single_threaded
 def gradient_magnitude(image: np.ndarray, *, padding: str = "replicate") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sobel on the grey image: ``(gx, gy, sqrt(gx² + gy²))``, each ``(H, W)`` float32."""
     gray = to_gray(image) if np.asarray(image).ndim == 3 else np.asarray(image, np.float32)
@@ -156,6 +159,7 @@ DIRECTION_COLOURS = np.array([
     [70, 240, 240], [0, 130, 200], [145, 30, 180], [240, 50, 230]], np.uint8)
 
 
+@single_threaded
 def compass_map(image: np.ndarray, *, padding: str = "replicate") -> CompassMap:
     """Apply all 8 Robinson kernels to the grey image and colour each pixel by the winner."""
     gray = to_gray(image) if np.asarray(image).ndim == 3 else np.asarray(image, np.float32)
@@ -230,6 +234,7 @@ def _shape(a: np.ndarray) -> str:
     return f"{a.shape[0]}×{a.shape[1]}×{a.shape[2] if a.ndim == 3 else 1}"
 
 
+@single_threaded
 def apply_filter(image: np.ndarray, kernel: np.ndarray, *, kind: str = "kernel", padding: str = "zeros",
                  colour: str = "per-channel", mapping: str = "clip",
                  channel_weights: tuple[float, float, float] = (1 / 3, 1 / 3, 1 / 3)) -> Filtered:

@@ -19,6 +19,9 @@ def gram_matrix(features: torch.Tensor) -> torch.Tensor:
     ``G[i, j] = sum_k F[i, k] F[j, k] / (C * H * W)`` with ``F`` the ``(C, H*W)`` matrix of
     the layer's ``C`` feature maps flattened. Dividing by ``C*H*W`` makes G independent of
     the image size (same as the PyTorch tutorial; the paper divides in the loss instead).
+    The readable version is ``flat @ flat.T / (c * h * w)``; this one takes the product over
+    pixels in whichever memory layout the maps come in and backpropagates it in one matrix
+    product instead of two (see :class:`_GramProduct`): about twice as fast at 256 px.
 
     Args:
         features: ``(N, C, H, W)``.
@@ -27,10 +30,34 @@ def gram_matrix(features: torch.Tensor) -> torch.Tensor:
     """
     n, c, h, w = features.shape
     if not features.is_contiguous() and features.is_contiguous(memory_format=torch.channels_last):
-        pixels = features.permute(0, 2, 3, 1).reshape(n, h * w, c)  # (N, H*W, C): a view in this layout
-        return pixels.transpose(1, 2) @ pixels / (c * h * w)         # (N, C, C)
-    flat = features.reshape(n, c, h * w)                       # (N, C, H*W)
-    return flat @ flat.transpose(1, 2) / (c * h * w)          # (N, C, C)
+        pixels = features.permute(0, 2, 3, 1).reshape(n, h * w, c)   # (N, H*W, C): a view in this layout
+    else:
+        pixels = features.reshape(n, c, h * w).transpose(1, 2)      # (N, H*W, C): a view of (N, C, H*W)
+    return _GramProduct.apply(pixels) / (c * h * w)                 # (N, C, C)
+
+
+class _GramProduct(torch.autograd.Function):
+    """``P^T P`` for pixels ``P`` ``(N, M, C)``, with the gradient ``P (dG + dG^T)``.
+
+    Autograd's rule for a general product ``A @ B`` takes two products here (one for ``A = P^T``,
+    one for ``B = P``); for ``P^T P`` they are the same product with ``dG`` transposed, so one does.
+    A single picture (N = 1, always so in style transfer) uses 2-D products, faster than batched.
+    """
+
+    @staticmethod
+    def forward(ctx, pixels: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(pixels)
+        if pixels.shape[0] == 1:
+            return (pixels[0].T @ pixels[0])[None]
+        return pixels.transpose(1, 2) @ pixels
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        (pixels,) = ctx.saved_tensors
+        both = grad + grad.transpose(1, 2)                                 # (N, C, C)
+        if pixels.shape[0] == 1:
+            return (pixels[0] @ both[0])[None]
+        return pixels @ both
 
 
 def content_loss(features: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

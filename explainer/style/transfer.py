@@ -247,7 +247,9 @@ def _level_start(settings: StyleSettings, content: torch.Tensor, style: torch.Te
         coarse_z, coarse_start = coarse
         z = start_z + F.interpolate(coarse_z - coarse_start, size=content.shape[-2:], mode="bicubic",
                                     align_corners=False)
-    return z.detach().contiguous().requires_grad_(True), start_z
+    # A copy: the optimiser changes z in place, and start_z must stay the start (it is subtracted
+    # at the next level; sharing storage made the coarsest level's change vanish).
+    return z.detach().clone(memory_format=torch.contiguous_format).requires_grad_(True), start_z
 
 
 def _optimizer(z: torch.Tensor, settings: StyleSettings) -> torch.optim.Optimizer:

@@ -11,6 +11,7 @@ from explainer.transfer.digits import (
                                        FINE_TUNE,
                                        FROZEN,
                                        KS,
+                                       MAX_PASSES,
                                        METHODS,
                                        PRETRAIN,
                                        SCRATCH,
@@ -22,6 +23,8 @@ from explainer.transfer.digits import (
                                        cached_pretrained,
                                        few_per_class,
                                        frozen_features_new_head,
+                                       frozen_outputs,
+                                       head_accuracy,
                                        lenet_for,
                                        parameter_counts,
                                        pretrain_events,
@@ -29,6 +32,7 @@ from explainer.transfer.digits import (
                                        relabelled,
                                        source_accuracy,
                                        trainable,
+                                       train_new_head_events,
                                        transfer_grid_events,
                                        unfreeze,
 )
@@ -57,10 +61,10 @@ from explainer.transfer.photos import (
 
 __all__ = [
     # digits
-    "SOURCE_DIGITS", "TARGET_DIGITS", "SCRATCH", "FROZEN", "FINE_TUNE", "METHODS", "KS", "PRETRAIN",
+    "SOURCE_DIGITS", "TARGET_DIGITS", "SCRATCH", "FROZEN", "FINE_TUNE", "METHODS", "KS", "PRETRAIN", "MAX_PASSES",
     "TransferSetup", "TransferGrid", "pretrain_events", "cached_pretrained", "source_accuracy",
-    "transfer_grid_events", "pretrain_then_grid_events", "frozen_features_new_head", "unfreeze", "lenet_for", "relabelled", "few_per_class",
-    "available_ks", "trainable", "parameter_counts",
+    "transfer_grid_events", "pretrain_then_grid_events", "frozen_features_new_head", "frozen_outputs",
+    "train_new_head_events", "head_accuracy", "unfreeze", "lenet_for", "relabelled", "few_per_class", "available_ks", "trainable", "parameter_counts",
     # photos
     "MIN_PER_CLASS", "MAX_PER_CLASS", "PhotoSetError", "check_classes", "texture_classes", "frozen_body",
     "features_events", "fit_heads", "train_head", "leave_one_out", "PhotoHead", "LeaveOneOut",

@@ -5,18 +5,11 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import assert_no_exception_box, open_page, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
-
-
-def _wait_for(condition, timeout_s: float, what: str) -> None:
-    """Poll ``condition`` until it holds; the timeout only turns a hang into a failure."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.25)
 
 
 def _tall(page, height: int = 2000) -> None:
@@ -32,7 +25,7 @@ def _tab(page, name: str) -> None:
 
 def test_timeline_layers_and_calculators(page, server_url):
     open_page(page, server_url, "architectures?present=1")
-    assert page.locator('[data-testid="stPlotlyChart"]').count() >= 1
+    page.locator('[data-testid="stPlotlyChart"]').first.wait_for()
     _tall(page)
     screenshot(page, "architectures_timeline")
     _tab(page, "Layers of a network")
@@ -46,16 +39,15 @@ def test_timeline_layers_and_calculators(page, server_url):
 def test_shortcut_experiment_runs_live(page, server_url):
     open_page(page, server_url, "architectures?ar_depth=30&ar_activation=sigmoid&present=1")
     _tab(page, "Shortcuts (live)")
-    slider = page.locator('[data-testid="stSlider"]').filter(has_text="Depth").locator('[role="slider"]')
+    slider = page.locator('[data-testid="stSlider"] input[type="range"][aria-label="Depth (weight layers)"]')
     slider.focus()
     page.keyboard.press("ArrowLeft")  # 30 -> 29: the depth changes through the real widget
     wait_idle(page)
-    _wait_for(lambda: "ar_depth=29" in page.url, 30, "the depth in the URL")
+    page.wait_for_url(re.compile(r"ar_depth=29"), timeout=30_000)
     page.get_by_role("button", name="Run the experiment").click()
     bar = page.locator('[data-testid="stProgress"]')
-    _wait_for(lambda: bar.count() > 0 and re.search(r"step \d", bar.first.inner_text() or ""), 120,
-              "the first progress report")
-    _wait_for(lambda: re.search(r"· (done|stopped|failed)", bar.first.inner_text() or ""), 600, "the end")
+    expect(bar.first).to_contain_text(re.compile(r"step \d"), timeout=120_000)       # live progress
+    expect(bar.first).to_contain_text(re.compile(r"· (done|stopped|failed)"), timeout=600_000)
     wait_idle(page)
     assert "done" in bar.first.inner_text()
     assert page.get_by_text("First layer:").count() > 0

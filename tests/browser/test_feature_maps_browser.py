@@ -1,7 +1,8 @@
 """The feature-map page in Chromium: every network opens, the layer can be changed."""
 import pytest
 
-from .conftest import assert_no_exception_box, open_page, screenshot, wait_idle
+from .conftest import (PROJECTOR_SIZES, SHOTS, assert_in_viewport, assert_no_exception_box, open_page, screenshot,
+                       wait_idle)
 
 pytestmark = pytest.mark.browser
 
@@ -54,3 +55,25 @@ def test_tabs_and_presentation(page, server_url):
         assert_no_exception_box(page)
         tall_screenshot(page, f"feature-maps-tab-{tab.lower().replace(' ', '-')}")
     assert "meaningless" in page.locator('[data-testid="stMain"]').inner_text()
+
+
+@pytest.mark.parametrize("size", PROJECTOR_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_presentation_fits_a_projector(projector, server_url, size):
+    """Issue 11: projected, the grid sits under the title, whole, with no scrolling; type stays large."""
+    page = projector(server_url, "feature_maps", size)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=240_000)
+    wait_idle(page, 120)
+    assert_no_exception_box(page)
+    page.wait_for_timeout(600)  # plotly lays out after the script has finished
+    grid = '[data-testid="stPlotlyChart"]'
+    box = assert_in_viewport(page, grid, what="feature-map grid")
+    assert box["height"] >= 300, box  # a real picture, not a squeezed strip
+    page.screenshot(path=str(SHOTS / f"present-feature_maps-{size[0]}x{size[1]}.png"))
+    labels = page.locator(f"{grid} >> nth=0").locator(".textpoint text")
+    assert labels.count() >= 8
+    assert min(float(labels.nth(i).evaluate("e => getComputedStyle(e).fontSize")[:-2]) for i in range(3)) >= 16
+    body = page.locator('[data-testid="stMain"] [data-testid="stMarkdown"] p')
+    sizes = body.evaluate_all("ps => ps.map(p => parseFloat(getComputedStyle(p).fontSize))")
+    assert sizes and min(sizes) >= 20, sizes
+    page.get_by_role("button", name="Layer & channels").click()  # the controls are one click away
+    page.get_by_text("How many").first.wait_for(timeout=30_000)

@@ -6,7 +6,9 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_no_exception_box, open_page, screenshot, wait_idle
+from .conftest import (PROJECTOR_SIZES, SHOTS, assert_in_viewport, assert_no_exception_box, open_page, screenshot,
+                       wait_idle)
+from .test_kernels_browser import text_sizes
 
 pytestmark = pytest.mark.browser
 WAIT_MS = 90_000   # generous: a busy 2-core machine may take long to rerun, never fails for it
@@ -115,3 +117,19 @@ def test_transposed_and_lenet_views(page, server_url):
     screenshot(page, "geometry-lenet-presentation")
     open_page(page, server_url, "geometry?geo_view=pyramid&geo_blow=1")
     screenshot(page, "geometry-pyramid")
+
+
+MAIN = ".st-key-geo_main"           # the page's main figure: input, kernel, output grid
+
+
+@pytest.mark.parametrize("size", PROJECTOR_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_presentation_fits_a_projector(projector, server_url, size):
+    page = projector(server_url, "geometry", size)
+    page.locator(f"{MAIN} .main-svg").first.wait_for()
+    box = assert_in_viewport(page, MAIN, what="input, kernel and output grid")
+    assert box["y"] < 0.25 * size[1], box                  # right under the title
+    assert "(0, 0)" in _current(page)                      # the figure, with its Play controls, is drawn
+    small = [t for t in text_sizes(page, MAIN) if t[1] < 16]
+    assert not small, f"labels under 16 px: {small}"
+    page.screenshot(path=str(SHOTS / f"present-geometry-{size[0]}x{size[1]}.png"))
+    assert_no_exception_box(page)

@@ -7,7 +7,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.test_images_bad_files import EXPECTED, make_bad_files
 
-from .conftest import assert_no_exception_box, open_page, screenshot, wait_idle
+from .conftest import (PROJECTOR_SIZES, SHOTS, assert_in_viewport, assert_no_exception_box, open_page, screenshot,
+                       wait_idle)
 
 pytestmark = pytest.mark.browser
 WAIT_MS = 90_000   # generous: a busy 2-core machine may take long to rerun, never fails for it
@@ -119,3 +120,36 @@ def test_presentation_mode(page, server_url):
     size = page.evaluate("getComputedStyle(document.querySelector('.stMarkdown p')).fontSize")
     assert float(size.rstrip("px")) >= 20
     screenshot(page, "kernels-presentation")
+
+
+PAIR = ".st-key-kp_pair"            # the page's main picture: original | result | kernel
+PICTURES_LOADED = """sel => { const imgs = [...document.querySelectorAll(sel + ' [data-testid="stImage"] img')];
+  return imgs.length >= 2 && imgs.every(i => i.complete && i.naturalWidth > 0); }"""
+# Every piece of text a figure or picture shows, with its computed size.
+TEXT_SIZES = """els => els.filter(e => e.textContent.trim())
+  .map(e => [e.textContent.trim().slice(0, 30), parseFloat(getComputedStyle(e).fontSize)])"""
+
+
+def text_sizes(page, selector: str) -> list:
+    return page.eval_on_selector_all(f"{selector} svg text, {selector} [data-testid='stImageCaption']", TEXT_SIZES)
+
+
+@pytest.mark.parametrize("size", PROJECTOR_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_presentation_fits_a_projector(projector, server_url, size):
+    page = projector(server_url, "kernels", size)
+    page.wait_for_function(PICTURES_LOADED, arg=PAIR)      # pictures at their real size, not placeholders
+    box = assert_in_viewport(page, PAIR, what="original and result")
+    assert box["y"] < 0.25 * size[1], box                  # right under the title
+    a, b = (page.locator(f"{PAIR} [data-testid='stImage'] img").nth(i).bounding_box() for i in (0, 1))
+    assert abs(a["y"] - b["y"]) < 2 and b["x"] >= a["x"] + a["width"] - 1    # side by side
+    assert a["height"] >= 0.35 * size[1], a                # big, not thumbnails
+    small = [t for t in text_sizes(page, PAIR) if t[1] < 16]
+    assert not small, f"labels under 16 px: {small}"
+    body = page.evaluate("getComputedStyle(document.querySelector('.stMarkdown p')).fontSize")
+    assert float(body.rstrip("px")) >= 20
+    page.screenshot(path=str(SHOTS / f"present-kernels-{size[0]}x{size[1]}.png"))   # what the hall sees
+    if size == PROJECTOR_SIZES[0]:                         # the controls are one click away
+        page.get_by_text("Image & settings").first.click()
+        page.get_by_text("Sigma σ").first.wait_for(timeout=WAIT_MS)
+        page.screenshot(path=str(SHOTS / "present-kernels-settings.png"))
+    assert_no_exception_box(page)
