@@ -311,11 +311,15 @@ def _spawn(args, method: str, save: str, precision: str = "auto") -> dict:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from explainer.style import StyleSettings
+
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--size", type=int, default=256)
-    p.add_argument("--iterations", type=int, default=90, help="ours: evaluations at full size")
-    p.add_argument("--coarse-iterations", type=int, default=60, help="ours: evaluations per coarser level")
-    p.add_argument("--levels", type=int, default=3)
+    defaults = StyleSettings()  # ours runs the app's default schedule unless told otherwise
+    p.add_argument("--iterations", type=int, default=defaults.iterations, help="ours: evaluations at full size")
+    p.add_argument("--coarse-iterations", type=int, default=defaults.coarse_iterations,
+                   help="ours: evaluations per coarser level")
+    p.add_argument("--levels", type=int, default=defaults.levels)
     p.add_argument("--baseline-evaluations", type=int, default=300)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--style", default="starry_night")

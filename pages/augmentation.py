@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 import torch
 
-import ui  # noqa: F401  (first import routes a deep link through app.py)
+import ui
 from explainer.augmentation import (
     DATASET_SIZES,
     DIGIT_DEFAULT,
@@ -33,6 +33,8 @@ from ui.job_panel import JobPanel, fraction_and_text
 from ui.mnist_widgets import data_banner, digits
 from ui.sidebar import controls, figure_height, font_size, intro, presentation
 from ui.url_state import UrlState
+
+ui.inside_app()  # a deep link on a cold server reruns through app.py (sidebar, layout)
 
 COMPARE = JobPanel(keys.AUG_JOB, what="training run")
 SIZE_CURVE = JobPanel(keys.AUG_SIZE_JOB, what="size curve")
@@ -93,7 +95,7 @@ def _control_row(projected: bool) -> None:
     if not projected:
         _controls(False)
         return
-    left, right, _ = st.columns([1, 1, 2.5], vertical_alignment="center")
+    left, right, _ = st.columns([1.5, 1.1, 2], vertical_alignment="center")
     with left, controls("Augmentation settings"):
         _controls(True)
     right.button("Another batch", icon=":material/casino:", on_click=_next_batch)

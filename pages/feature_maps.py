@@ -9,13 +9,16 @@ mostly re-sends pictures the server has already drawn.
 """
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import streamlit as st
+from PIL import Image
 
 from explainer import exports, features
+import ui
 from ui import keys
 from ui.feature_maps_widgets import (FILTER_COUNTS, MNIST_PREFIX, PLOT_CONFIG, digit_input, filters_tab,
                                      layer_table, layer_table_tab, predictions_tab, session_network, user_weights,
@@ -23,6 +26,8 @@ from ui.feature_maps_widgets import (FILTER_COUNTS, MNIST_PREFIX, PLOT_CONFIG, d
 from ui.image_picker import image_picker
 from ui.sidebar import advanced, controls, font_size, presentation
 from ui.url_state import UrlState
+
+ui.inside_app()  # a deep link on a cold server reruns through app.py (sidebar, layout)
 
 SIZES = [128, 160, 224, 288]
 TOP_KS = [8, 16, 32, 64]
@@ -96,10 +101,6 @@ def grid_png(view: str, layer: str, channels: tuple[int, ...], scope: str, title
 @st.cache_data(max_entries=16, ttl=1800, show_spinner=False)
 def picture_jpeg(view: str, _shown: np.ndarray) -> bytes:
     """The network's input as JPEG bytes, encoded once (st.image would re-encode it every rerun)."""
-    import io
-
-    from PIL import Image
-
     buf = io.BytesIO()
     Image.fromarray(_shown).save(buf, format="JPEG", quality=90)
     return buf.getvalue()

@@ -3,9 +3,11 @@ from pathlib import Path
 
 import streamlit as st
 
-import ui  # noqa: F401  (first import routes a deep link through app.py)
+import ui
 from ui.menu import PAGES
 from ui.sidebar import intro
+
+ui.inside_app()  # a deep link on a cold server reruns through app.py (sidebar, layout)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,13 +21,13 @@ CARDS = [
     ("pages/geometry.py", "Padding & stride",
      "Why a 32×32 input gives a 28×28 feature map, what padding and stride change, "
      "pooling, dilation and transposed convolution, cell by cell."),
-    ("pages/feature_maps.py", "Feature maps",
-     "Open VGG or ResNet on your photo and look at every layer: edges early, parts later."),
     ("pages/mnist.py", "Live MNIST training",
      "Train a fully connected network and a CNN side by side and watch the curves move."),
+    ("pages/feature_maps.py", "Feature maps",
+     "Open VGG or ResNet on your photo and look at every layer: edges early, parts later."),
     ("pages/architectures.py", "Architectures",
-     "LeNet to ResNet: parameters against accuracy, VGG's 3×3 stacks, Inception's 1×1 reductions, "
-     "depthwise separable convolutions, and why shortcuts let networks go deep — measured live."),
+     "From LeNet to ResNet: every torchvision classifier's accuracy against its cost, VGG's A–E table, "
+     "Inception and depthwise calculators, and vanishing gradients with and without shortcuts, live."),
     ("pages/augmentation.py", "Data augmentation",
      "Little data? Shift, rotate, scale and crop it: more examples for free, and a network that "
      "shrugs off those changes. Measured on small training sets."),

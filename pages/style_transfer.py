@@ -4,18 +4,17 @@ import streamlit as st
 import ui  # noqa: F401  (first import routes a deep link through app.py)
 from explainer.images import fit_within, sample_images
 from ui.image_picker import image_picker
-from ui.sidebar import advanced, font_size, presentation
+from ui.sidebar import advanced, controls, font_size, intro, presentation
 from ui.style_widgets import (CONTENT_WEIGHTS, INITS, ITERATIONS, KEY, LAYER_WEIGHTS, LAYERS, OPTIMIZERS, SIZES,
                               STYLE_LAYERS, STYLE_WEIGHTS, TV_WEIGHTS, StylePageSettings, gram_section, output_image,
                               paint_button, painting_panel, schedule_caption, sci, style_net)
 from ui.url_state import UrlState
 
 st.title("Neural style transfer")
-st.markdown(
-    "A frozen **VGG19** looks at three pictures. The pixels of the output are optimised so that its **deep "
-    "feature maps** match the photo (*content*) and the **Gram matrices** of its feature maps match the "
-    "painting (*style*): **L = α·L_content + β·L_style**. The network is never trained here — "
-    "only the picture is.")
+intro("A frozen **VGG19** looks at three pictures. The pixels of the output are optimised so that its **deep "
+      "feature maps** match the photo (*content*) and the **Gram matrices** of its feature maps match the "
+      "painting (*style*): **L = α·L_content + β·L_style**. The network is never trained here — "
+      "only the picture is.")
 
 net = style_net()
 present = presentation()
@@ -31,46 +30,74 @@ elif not net.pretrained:
         "same losses, Gram matrices and optimiser — so the mechanics can be shown, not the art.  \n"
         f"_{net.status.message}_", icon=":material/warning:")
 
-# ---------------------------------------------------------------- pictures and main controls
 url = UrlState()
 page = StylePageSettings.from_url(url)  # every control but the pictures, read once from the session/URL
 samples = sample_images()
-c_content, c_style, c_ctrl = st.columns([1, 1, 1.3], gap="large")
-with c_content.container(border=True):
-    content = image_picker("sty_content", url, label="Content photo", default="chelsea", max_side=512)
-    st.image(content.rgb, caption=content.caption, width="stretch")
-with c_style.container(border=True):
-    style = image_picker("sty_style", url, label="Style picture", max_side=512,
-                         default="file-starry_night" if "file-starry_night" in samples else "gravel")
-    st.image(style.rgb, caption=style.caption, width="stretch")
-url.write()  # after the pickers: they bind their own keys
-with c_ctrl.container(border=True):
-    st.select_slider("Style weight β (log scale)", STYLE_WEIGHTS, key=KEY["style_weight"], format_func=sci,
-                     help="How much the Gram matrices of the output must match the painting's.")
-    st.select_slider("Content weight α (log scale)", CONTENT_WEIGHTS, key=KEY["content_weight"], format_func=sci,
-                     help="How much the deep feature maps of the output must match the photo's.")
-    left, right = st.columns(2)
-    left.select_slider("Output size (long side, px)", SIZES, key=KEY["size"])
-    right.select_slider("Iterations at full size", ITERATIONS, key=KEY["iterations"],
-                        help="Loss evaluations at full size; each smaller level gets two thirds as many "
-                             "(4x / 16x cheaper each).")
-    st.pills("Style layers", STYLE_LAYERS, selection_mode="multi", key=KEY["layers"],
-             help="Which layers' Gram matrices count. Early layers: colours and fine texture; deep: larger motifs.")
-    left, right = st.columns(2)
-    left.toggle("Keep colours", key=KEY["keep_colors"],
-                help="Transfer on luminance only, then put back the photo's colour (YCbCr chroma).")
-    right.radio("Start from", list(INITS), key=KEY["init"], format_func=INITS.get, horizontal=True)
-with advanced("More settings: layer weights, content layer, optimiser, smoothness, scales"):
-    for col, name in zip(st.columns(len(STYLE_LAYERS)), STYLE_LAYERS):
-        col.select_slider(f"weight {name}", LAYER_WEIGHTS, key=KEY[f"weight_{name}"], disabled=name not in page.layers)
-    cols = st.columns(5)
-    cols[0].selectbox("Content layer", LAYERS, key=KEY["content_layer"], help="conv4_2 in Gatys et al.")
-    cols[1].radio("Optimiser", list(OPTIMIZERS), key=KEY["optimizer"], format_func=OPTIMIZERS.get, horizontal=True)
-    cols[2].select_slider("Smoothness γ (total variation)", TV_WEIGHTS, key=KEY["tv_weight"], format_func=sci)
-    cols[3].slider("Coarse-to-fine levels", 1, 3, key=KEY["levels"],
-                   help="3: paint at ¼ and ½ size first, then refine at full size (faster). 1: full size only.")
-    cols[4].slider("Style scale", 0.5, 2.0, step=0.25, key=KEY["style_scale"],
-                   help="Size of the painting relative to the output: larger gives bigger brush strokes.")
+
+
+def pictures(boxes):
+    """The content and style pickers, each with its picture (two columns inline, stacked when projected)."""
+    with boxes[0].container(border=True):
+        content = image_picker("sty_content", url, label="Content photo", default="chelsea", max_side=512)
+        st.image(content.rgb, caption=content.caption, width="stretch")
+    with boxes[1].container(border=True):
+        style = image_picker("sty_style", url, label="Style picture", max_side=512,
+                             default="file-starry_night" if "file-starry_night" in samples else "gravel")
+        st.image(style.rgb, caption=style.caption, width="stretch")
+    url.write()  # after the pickers: they bind their own keys
+    return content, style
+
+
+def main_controls(box) -> None:
+    with box.container(border=True):
+        st.select_slider("Style weight β (log scale)", STYLE_WEIGHTS, key=KEY["style_weight"], format_func=sci,
+                         help="How much the Gram matrices of the output must match the painting's.")
+        st.select_slider("Content weight α (log scale)", CONTENT_WEIGHTS, key=KEY["content_weight"],
+                         format_func=sci, help="How much the deep feature maps of the output must match the photo's.")
+        left, right = st.columns(2)
+        left.select_slider("Output size (long side, px)", SIZES, key=KEY["size"])
+        right.select_slider("Iterations at full size", ITERATIONS, key=KEY["iterations"],
+                            help="Loss evaluations at full size; each smaller level gets two thirds as many "
+                                 "(4x / 16x cheaper each).")
+        st.pills("Style layers", STYLE_LAYERS, selection_mode="multi", key=KEY["layers"],
+                 help="Which layers' Gram matrices count. Early layers: colours and fine texture; deep: larger "
+                      "motifs.")
+        left, right = st.columns(2)
+        left.toggle("Keep colours", key=KEY["keep_colors"],
+                    help="Transfer on luminance only, then put back the photo's colour (YCbCr chroma).")
+        right.radio("Start from", list(INITS), key=KEY["init"], format_func=INITS.get, horizontal=True)
+
+
+def more_settings() -> None:
+    with advanced("More settings: layer weights, content layer, optimiser, smoothness, scales"):
+        n = len(STYLE_LAYERS)
+        for col, name in zip((st.container(),) * n if present else st.columns(n), STYLE_LAYERS):
+            col.select_slider(f"weight {name}", LAYER_WEIGHTS, key=KEY[f"weight_{name}"],
+                              disabled=name not in page.layers)
+        cols = (st.container(),) * 5 if present else st.columns(5)
+        cols[0].selectbox("Content layer", LAYERS, key=KEY["content_layer"], help="conv4_2 in Gatys et al.")
+        cols[1].radio("Optimiser", list(OPTIMIZERS), key=KEY["optimizer"], format_func=OPTIMIZERS.get,
+                      horizontal=True)
+        cols[2].select_slider("Smoothness γ (total variation)", TV_WEIGHTS, key=KEY["tv_weight"], format_func=sci)
+        cols[3].slider("Coarse-to-fine levels", 1, 3, key=KEY["levels"],
+                       help="3: paint at ¼ and ½ size first, then refine at full size (faster). 1: full size only.")
+        cols[4].slider("Style scale", 0.5, 2.0, step=0.25, key=KEY["style_scale"],
+                       help="Size of the painting relative to the output: larger gives bigger brush strokes.")
+
+
+# ---------------------------------------------------------------- pictures and controls
+if present:  # projected: everything behind one button, so the forming picture sits under the title
+    go_row = st.columns([1.2, 0.8, 4], vertical_alignment="center")
+    with go_row[0], controls("Settings"):
+        content, style = pictures((st, st))
+        main_controls(st)
+        more_settings()
+    go_col, note_col = go_row[1], go_row[2]
+else:
+    c_content, c_style, c_ctrl = st.columns([1, 1, 1.3], gap="large")
+    content, style = pictures((c_content, c_style))
+    main_controls(c_ctrl)
+    more_settings()
 
 try:
     settings = page.transfer_settings()
@@ -79,7 +106,8 @@ except ValueError as err:  # e.g. no style layer and content weight 0
     st.stop()
 
 # ---------------------------------------------------------------- paint, watch, look inside
-go_col, note_col = st.columns([1, 4], vertical_alignment="center")
+if not present:
+    go_col, note_col = st.columns([1, 4], vertical_alignment="center")
 paint_button(go_col, net, content, style, settings)
 note_col.caption(schedule_caption(settings, net.status.label))
 painting_panel(font_size(), present, net.status.label)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-import ui  # noqa: F401  (first import routes a deep link through app.py)
+import ui
 from explainer.augmentation import SharedResults, with_threads
 from explainer.config import offline
 from explainer.features import load_model
@@ -40,6 +40,8 @@ from ui.job_panel import JobPanel, fraction_and_text
 from ui.mnist_widgets import data_banner, digits
 from ui.sidebar import controls, figure_height, font_size, intro, presentation
 from ui.url_state import UrlState
+
+ui.inside_app()  # a deep link on a cold server reruns through app.py (sidebar, layout)
 
 GRID = JobPanel(keys.TR_GRID_JOB, what="transfer run")
 PHOTOS = JobPanel(keys.TR_PHOTO_JOB, what="photo training")
@@ -87,7 +89,7 @@ def _digits_section(data: DigitSet, settings: TransferSettings, fs: int) -> None
           "fine-tune everything**: (b), then unfreeze all weights and train a little more with a 10x smaller "
           "learning rate (the lecture's *optionally unfreeze all at the end*).")
     cols = st.columns([1, 1.6, 2.4] if projected else [1, 1], vertical_alignment="center" if projected else "top")
-    with cols[0], controls("Steps"):
+    with cols[0], controls("Training steps"):
         st.select_slider("Training steps per run (64 digits each)", STEPS, key="tr_steps")
     setup = TransferSetup(steps=settings.steps)
     key = (data.name, data.source, setup)

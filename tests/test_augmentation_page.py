@@ -110,6 +110,6 @@ def test_augmentation_presentation_puts_the_batch_under_the_title(stand_in):
 def test_transfer_presentation_puts_the_chart_under_the_title(stand_in):
     at = run_page(TRANSFER, query={"tr_steps": "50"}, session={"present": True})
     assert_no_exception(at)
-    assert "Steps" in at.get("popover")[0].proto.popover.label
+    assert "Training steps" in at.get("popover")[0].proto.popover.label
     assert "Take a network trained on a large" not in _text(at)
     assert [h.value for h in at.header] == ["On your own photos: the lecture's recipe"]  # digits header folded away

@@ -24,14 +24,16 @@ def _script():
     def finished(job, context):
         st.session_state["tp_finished"] = st.session_state.get("tp_finished", 0) + 1
 
-    panel.start_button("Go", st.session_state["tp_events"], context="ctx")
+    panel.start_button("Go", st.session_state["tp_events"], context="ctx",
+                       share_key=st.session_state.get("tp_share"))
     panel.show(progress, lambda job, context: st.write(f"result so far: {len(job.events)} ({context})"),
                on_finish=finished, idle="Press Go.")
 
 
-def _app(make_events) -> AppTest:
+def _app(make_events, share=None) -> AppTest:
     at = AppTest.from_function(_script, default_timeout=60)
     at.session_state["tp_events"] = make_events
+    at.session_state["tp_share"] = share
     return at.run()
 
 
@@ -113,3 +115,40 @@ def test_failure_is_shown_with_its_message():
     at.run()
     assert_no_exception(at)
     assert [e.value for e in at.error] == ["The test job failed: ValueError: boom"]
+
+
+def test_shared_run_one_computation_two_watchers_own_stop():
+    """Two sessions press Go with the same share key: one job; the second sees it live and is told it is
+    shared; Stop in one session leaves the run going for the other."""
+    import uuid
+
+    gate, make_events = _gate()
+    calls = []
+    counted = lambda: (calls.append(1), make_events())[1]  # noqa: E731
+    key = ("tp", uuid.uuid4().hex)
+    a, b = _app(counted, key), _app(counted, key)
+    a.button(key="tp_job_start").click().run()
+    b.button(key="tp_job_start").click().run()
+    job_a, job_b = a.session_state["tp_job"], b.session_state["tp_job"]
+    try:
+        assert job_b.run_id == job_a.run_id and job_b.attached and len(calls) == 1
+        while not job_b.events:
+            job_b.wait(0.05)
+        job_a.touch()
+        job_b.touch()
+        b.run()
+        assert any("2 pages are watching this same test job" in c.value for c in b.caption)
+        a.button(key="tp_job_stop").click().run()
+        assert job_a.state == "stopped" and job_b.state == "running"
+    finally:
+        gate.set()
+    assert job_b.wait(30) and job_b.state == "done" and job_b.events == ["first", "second", "third", "fourth"]
+    assert job_a.events == ["first"]  # what it had when it stopped watching
+
+
+def test_polls_slow_down_with_more_watchers_but_stay_under_two_seconds():
+    from ui.job_panel import MAX_POLL_S, poll_every
+
+    rates = [poll_every(0.5, n) for n in (0, 1, 4, 10, 40, 400)]
+    assert rates[0] == rates[1] == 0.5 and rates == sorted(rates)
+    assert rates[2] > 0.5 and max(rates) == MAX_POLL_S < 2

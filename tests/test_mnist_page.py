@@ -76,3 +76,64 @@ def test_a_short_run_finishes_and_shows_the_analysis(data_folder, tmp_path):
     assert any(h.value == "What did they learn?" for h in at.header)
     assert [t.label for t in at.tabs][:2] == ["Translation test", "Confusion matrices"]
     assert "Lecture:" in _text(at) and "This run" in _text(at)
+
+
+def _train(at, timeout_s: float = 120):
+    """Press Train; wait for the run (what the polling fragment does), then the page's reruns."""
+    next(b for b in at.button if b.label.startswith("Train both")).click().run()
+    assert_no_exception(at)
+    job = at.session_state[keys.MNIST_JOB]
+    assert job.wait(timeout_s), "training did not finish"
+    at.run()
+    at.run()
+    assert_no_exception(at)
+    return job
+
+
+def test_two_students_with_the_same_settings_share_one_run(data_folder, tmp_path):
+    """Issue 10: the second press with identical settings replays the finished run, nothing is retrained;
+    each session gets the networks read-only, not the run's own objects."""
+    data_folder(tmp_path)
+    query = {"mn_n": "500", "mn_epochs": "1", "mn_seed": "7"}
+    first = _train(run_page(PAGE, timeout=180, query=query))
+    second_page = run_page(PAGE, timeout=180, query=query)
+    second = _train(second_page)
+    assert second.run_id == first.run_id and second.replayed
+    assert any("had already finished" in c.value for c in second_page.caption)
+    mine = second_page.session_state[keys.MNIST_MODELS]
+    trained = first.job.result if hasattr(first, "job") else first.result
+    assert all(mine[name] is not trained[name] for name in mine)  # a frozen copy, not the run's networks
+    assert all(not p.requires_grad for m in mine.values() for p in m.parameters())
+    other = _train(run_page(PAGE, timeout=180, query={**query, "mn_seed": "8"}))
+    assert other.run_id != first.run_id and not other.replayed  # other settings: a run of their own
+
+
+def test_curves_export_as_csv_and_png(data_folder, tmp_path):
+    import io
+
+    from PIL import Image
+
+    from ui.mnist_widgets import curves_file
+
+    data_folder(tmp_path)
+    at = run_page(PAGE, timeout=180, query={"mn_n": "500", "mn_epochs": "2", "mn_seed": "3"})
+    _train(at)
+    assert any(t.label == "Downloads" for t in at.tabs)
+    log, run_id = at.session_state[keys.MNIST_MODELS_LOG], at.session_state[keys.MNIST_MODELS_JOB]
+    rows = curves_file(run_id, log.n_events, "csv", log).decode().splitlines()
+    assert rows[0].startswith("kind,images_seen,epoch,network")
+    assert sum(r.startswith("test,") and ",1.0000," in r for r in rows) == 2  # both networks scored after epoch 1
+    assert len(rows) == 1 + len(log.progress) + len(log.tests)
+    png = Image.open(io.BytesIO(curves_file(run_id, log.n_events, "png", log)))
+    assert png.format == "PNG" and png.width >= 1000 and png.height >= 400
+
+
+def test_presentation_mode_folds_the_controls_into_one_button(data_folder, tmp_path):
+    data_folder(tmp_path)
+    at = run_page(PAGE, timeout=180, query={"present": "1", "mn_n": "500", "mn_epochs": "1"})
+    assert_no_exception(at)
+    assert not any("The lecture's claim" in m.value for m in at.markdown)  # the lecturer says it
+    assert any("weights**" in m.value and "61,706" in m.value for m in at.markdown)
+    assert any("Not MNIST" in w.value for w in at.warning)  # the stand-in is still named plainly
+    _train(at)
+    assert any(h.value == "What did they learn?" for h in at.header)

@@ -48,9 +48,12 @@ def test_normal_mode_has_no_full_screen_button(monkeypatch):
     at = run({"size": "5"})
     assert shown_url(at) == "https://me-convscope.hf.space/kernels?size=5"
     assert not [b for b in at.sidebar.button if b.key == "share_show_big"]
+    assert len(at.sidebar.get("image")) == 0  # on a laptop the code is made only when asked for
+    at.sidebar.toggle(key="share_qr").set_value(True).run()
+    assert len(at.sidebar.get("image")) == 1
 
 
 def test_a_link_too_long_for_a_qr_code_is_still_shown():
-    at = run({"custom": "7" * 4000})
+    at = run({"custom": "7" * 4000, "present": "1"})
     assert shown_url(at).endswith("7" * 100)
     assert "too long" in at.sidebar.caption[0].value

@@ -56,6 +56,19 @@ def test_gram_matrix_is_the_same_in_either_memory_layout():
     assert torch.allclose(gram_matrix(f.contiguous(memory_format=torch.channels_last)), gram_matrix(f), atol=1e-6)
 
 
+@pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
+@pytest.mark.parametrize("shape", [(1, 4, 3, 5), (2, 3, 4, 2)])
+def test_gram_matrix_gradient_is_the_readable_formulas(layout, shape):
+    """The one-product backward agrees with autograd through flat @ flat.T, and with finite differences."""
+    f = torch.randn(*shape, dtype=torch.double).contiguous(memory_format=layout).requires_grad_(True)
+    weights = torch.randn(shape[0], shape[1], shape[1], dtype=torch.double)   # any dL/dG, not symmetric
+    (gram_matrix(f) * weights).sum().backward()
+    flat = f.detach().reshape(shape[0], shape[1], -1).requires_grad_(True)
+    (flat @ flat.transpose(1, 2) / flat[0].numel() * weights).sum().backward()
+    assert torch.allclose(f.grad.reshape(flat.shape), flat.grad)
+    assert torch.autograd.gradcheck(gram_matrix, (f.detach().requires_grad_(True),))
+
+
 def test_content_loss_by_hand():
     a = torch.tensor([1., 2., 3., 4.]).view(1, 1, 2, 2)
     assert content_loss(a, torch.zeros_like(a)).item() == pytest.approx((1 + 4 + 9 + 16) / 4)

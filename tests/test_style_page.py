@@ -1,9 +1,15 @@
 """The style-transfer page in AppTest: honest about its weights, every control there, links restore it."""
 from __future__ import annotations
 
+import io
 import time
 
 import pytest
+from PIL import Image
+
+from explainer.images import sample_images
+from explainer.style import gram_view
+from ui.style_widgets import FILM_FRAMES, gram_png, progression_gif, style_net
 
 from tests.conftest import assert_no_exception, run_page
 
@@ -71,3 +77,47 @@ def test_paint_runs_a_job_and_shows_the_result():
     assert any("done" in p.proto.text for p in at.get("progress"))
     assert any("Content loss" in m.value and "Style loss" in m.value for m in at.markdown)
     assert at.get("download_button"), "no PNG download for the finished picture"
+
+
+def _paint(at):
+    next(b for b in at.button if b.label in ("Paint", "Restart")).click().run()
+    assert_no_exception(at)
+    job = at.session_state["sty_job"]
+    deadline = time.monotonic() + 180
+    while not job.wait(0.5):
+        job.touch()  # AppTest does not poll the fragment; keep the job from being taken as abandoned
+        assert time.monotonic() < deadline, "style transfer did not finish"
+    assert job.state == "done", job.error
+    at.run()
+    assert_no_exception(at)
+    return job
+
+
+def test_same_painting_is_shared_and_exports_a_gif_and_gram_png():
+    """Issue 10: a second page asking for the identical painting gets the same run, not a new one.
+    Issue 11: the forming picture as a GIF (thinned frames), the Gram matrices as a PNG."""
+    query = {"sty_size": "64", "sty_iters": "20", "sty_levels": "2", "sty_tv": "1"}
+    first = _paint(run_page(PAGE, timeout=240, query=query))
+    second_page = run_page(PAGE, timeout=240, query=query)
+    second = _paint(second_page)
+    assert second.run_id == first.run_id and second.replayed
+    painting = second.result
+    assert 2 <= len(painting.frames) <= FILM_FRAMES + 1 and len(painting.captions) == len(painting.frames)
+    assert painting.captions[-1].startswith("final")
+    labels = [b.label for b in second_page.get("download_button")]
+    assert any(label.startswith("Progression (GIF") for label in labels)
+    gif = Image.open(io.BytesIO(progression_gif(second.run_id, painting)))
+    assert gif.format == "GIF" and gif.n_frames >= 2 and max(gif.size) >= 64
+    view = gram_view(style_net(), sample_images()["gravel"].load()[:128, :128], painting.result.image, "conv1_1",
+                     channels=16)  # what the page's Gram section draws
+    png = Image.open(io.BytesIO(gram_png(view)))
+    assert png.format == "PNG" and png.width > 2 * 240 and png.height >= 240
+
+
+def test_presentation_mode_puts_the_controls_behind_one_button():
+    at = run_page(PAGE, timeout=240, query={"present": "1", "sty_size": "64", "sty_iters": "10"})
+    assert_no_exception(at)
+    assert not any("A frozen **VGG19** looks" in m.value for m in at.markdown)  # the lecturer says it
+    assert any(b.label == "Paint" for b in at.button)
+    job = _paint(at)
+    assert job.state == "done" and any("done" in p.proto.text for p in at.get("progress"))

@@ -57,8 +57,8 @@ from explainer.device import cpu_count
 from explainer.jobs import DONE, FAILED, QUEUED, STOPPED, Job, Ticket, default_runner
 
 Hook = Callable[[Job, Any], None]
-#: Slowest poll: a watcher still sees something new at least every 2 s (issue 10).
-MAX_POLL_S = 1.5
+#: Slowest poll: with a loaded server's own delay a watcher still sees news at least every 2 s (issue 10).
+MAX_POLL_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class ProgressLine:
 
 def poll_every(poll_s: float, watchers: int) -> float:
     """Seconds between two polls: ``poll_s`` alone, growing with the square root of the pages
-    watching (10 watchers at 0.5 s: 1.5 s), never above ``MAX_POLL_S``."""
+    watching (4 watchers at 0.5 s: 1 s), never above ``MAX_POLL_S``."""
     return round(min(MAX_POLL_S, max(poll_s, poll_s * math.sqrt(max(1, watchers)))), 2)
 
 

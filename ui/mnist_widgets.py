@@ -8,13 +8,16 @@ import streamlit as st
 import torch
 
 from explainer.config import data_dir, offline
+from explainer import exports
 from explainer.mnist import analysis, figures
 from explainer.mnist.datasets import DigitSet, DownloadProgress, download_events, load_digits, mnist_available
 from explainer.mnist.networks import CNN_NAME, MLP_NAME, LeNetSpec, MLPSpec, build, count_parameters, describe
+from explainer.mnist.runs import RunRecord, frozen_copies, private_log
 from explainer.mnist.training import Scoring, TrainConfig, TrainingLog, train_events, training_threads
 
 from . import keys
-from .job_panel import JobPanel, ProgressLine
+from .job_panel import JobPanel, ProgressLine, runner_limits
+from .sidebar import figure_height
 from .url_state import UrlState
 
 OPTIMIZERS = {"adam": "Adam", "sgd": "SGD + momentum"}
@@ -25,6 +28,8 @@ BATCH_SIZES = [16, 32, 64, 128, 256, 512]
 TRAIN_SIZES = (500, 1_000, 2_000, 5_000, 10_000, 20_000, 30_000, 60_000)
 SHIFT_DIGITS = 600
 PLOT_CONFIG = {"displayModeBar": False}
+CURVES_KEY = "mn_curves"     # the container of the page's main picture (the browser test looks for it)
+PROJECTED_CURVES_PX = 380    # title, one row of buttons, the progress line and this chart fit 1280x720
 #: Epochs of the default run: LeNet-5 passes the lecture's 99 % after this many (benchmarks/bench_mnist.py --claim).
 CLAIM_EPOCHS = 3
 
@@ -127,7 +132,13 @@ def digits() -> DigitSet:
     return _digits(str(data_dir()))
 
 
-def data_banner(data: DigitSet) -> None:
+def data_banner(data: DigitSet, present: bool = False) -> None:
+    """Which digits the page trains on; projected, one short line (the stand-in is still named plainly)."""
+    if present:
+        if not data.is_mnist:
+            st.warning(f"**Not MNIST: a stand-in ({data.name}), {data.n_train:,} training digits.**",
+                       icon=":material/warning:")
+        return
     if data.is_mnist:
         st.caption(f":material/check_circle: **Data: MNIST** — {data.n_train:,} training and {data.n_test:,} test "
                    f"digits, 28x28 grey pixels, read once into memory from `{data.source}`.")
@@ -159,6 +170,14 @@ def parameter_count(spec) -> int:
     return count_parameters(build(spec))
 
 
+def weights_line(settings: MnistSettings, data: DigitSet) -> str:
+    """Projected, the two weight counts (the lecture's point: the CNN needs fewer) in one line."""
+    return (f"**{parameter_count(settings.mlp()):,} vs {parameter_count(settings.cnn()):,} weights** "
+            f"(FC vs CNN) · {'MNIST' if data.is_mnist else 'stand-in'}, "
+            f"{min(settings.train_size, data.n_train):,} digits × {settings.epochs} epoch"
+            f"{'s' if settings.epochs > 1 else ''}")
+
+
 def weights_metric(spec, present: bool) -> None:
     st.metric("Weights to learn", f"{parameter_count(spec):,}", border=False)
     if not present:
@@ -166,27 +185,41 @@ def weights_metric(spec, present: bool) -> None:
 
 
 # ---------------------------------------------------------------- the training job
-def training_panel(data: DigitSet, config: TrainConfig, fs: int) -> None:
-    """Start button, then progress, Stop, live numbers and curves (polled while the run is unfinished)."""
+def share_key(data: DigitSet, config: TrainConfig) -> tuple:
+    """Runs with equal keys are identical (same data, settings, seed): one run serves the whole class."""
+    return ("mnist", data.name, data.source, data.n_train, data.n_test, config)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _record(run_id: int) -> RunRecord:
+    """One record per shared run, for every session watching it (rebuilt from the job's events if dropped)."""
+    return RunRecord()
+
+
+def run_log(job) -> TrainingLog:
+    """The run's log as this session may see it: the shared one, or only what it saw before it stopped watching."""
+    return private_log(job) if getattr(job, "detached", False) else _record(job.run_id).sync(job)
+
+
+def training_panel(data: DigitSet, config: TrainConfig, fs: int, present: bool, where=st) -> None:
+    """Start button, then progress, Stop, live numbers and curves (polled while the run is unfinished).
+
+    ``where``: a column for the button (projected, it sits beside the settings popover)."""
     digits_seen = min(config.train_size, data.n_train) * config.epochs
-    TRAINING.start_button("Train both networks", lambda: train_events(data, config), context=TrainingLog(),
-                          icon=":material/play_arrow:",
+    TRAINING.start_button("Train both networks", lambda: train_events(data, config), where=where,
+                          share_key=share_key(data, config), icon=":material/play_arrow:",
                           help=f"{digits_seen:,} digits through each network. Both see the same batches in the "
-                               "same order.")
-    TRAINING.show(_training_progress, lambda job, log: _live_view(_synced(job, log), fs),
+                               f"same order. {runner_limits()}")
+    TRAINING.show(_training_progress, lambda job, _: _live_view(job, run_log(job), fs, present),
                   on_finish=_keep_models,
                   idle=f"Press **Train both networks**. With all 60,000 digits one epoch takes a few seconds on a "
                        f"laptop ({CLAIM_EPOCHS} epochs by default: what LeNet-5 needs to pass 99 %); pick fewer "
                        "training digits or epochs for a quicker demo.")
 
 
-def _synced(job, log: TrainingLog) -> TrainingLog:
-    log.add(job.events_since(log.n_events))  # only the events it has not seen yet
-    return log
-
-
-def _training_progress(job, log: TrainingLog) -> ProgressLine | None:
-    ev = _synced(job, log).latest
+def _training_progress(job, _) -> ProgressLine | None:
+    log = run_log(job)
+    ev = log.latest
     if ev is None:
         return None
     cfg = log.started.config
@@ -198,21 +231,41 @@ def _training_progress(job, log: TrainingLog) -> ProgressLine | None:
         note=f"scoring all {scoring.total:,} test digits…" if scoring else None)
 
 
-def _keep_models(job, log: TrainingLog) -> None:
-    """A run that got going (finished or stopped) leaves its networks for the analysis and other pages."""
-    _synced(job, log)
-    if log.started is not None and log.latest is not None:
-        st.session_state[keys.MNIST_MODELS] = dict(log.started.models)
-        st.session_state[keys.MNIST_MODELS_LOG] = log
-        st.session_state[keys.MNIST_MODELS_JOB] = job.id
+def _keep_models(job, _) -> None:
+    """A run that got going (finished or stopped) leaves its networks for the analysis and other pages:
+    frozen copies, shared read-only by everyone who watched the run (own copies when this page left it early)."""
+    log = run_log(job)
+    if log.started is None or log.latest is None:
+        return
+    if getattr(job, "detached", False):  # the run goes on for others: keep the networks as they are now
+        models, run_id = frozen_copies(log.started.models), job.id
+    else:
+        models, run_id = _record(job.run_id).models(job), job.run_id
+    st.session_state[keys.MNIST_MODELS] = dict(models)
+    st.session_state[keys.MNIST_MODELS_LOG] = log
+    st.session_state[keys.MNIST_MODELS_JOB] = run_id
 
 
-def _live_view(log: TrainingLog, fs: int) -> None:
+def _curves(job, log: TrainingLog, fs: int, height: int):
+    """The curves chart, built once per new batch of events for every page watching the run
+    (and at most every 0.4 s while many poll it)."""
+    build = lambda lg: figures.curves_figure(lg, font_size=fs, height=height)  # noqa: E731
+    if getattr(job, "detached", False):
+        return build(log)
+    return _record(job.run_id).made(("curves", fs, height), build, refresh_s=0.4)
+
+
+def _live_view(job, log: TrainingLog, fs: int, present: bool) -> None:
     if log.started is None:
         return
-    _numbers(log)
-    st.plotly_chart(figures.curves_figure(log, font_size=fs, height=460 if fs > 14 else 400),
-                    key="mnist_curves", config=PLOT_CONFIG)
+    chart = lambda: st.container(key=CURVES_KEY).plotly_chart(  # noqa: E731
+        _curves(job, log, fs, figure_height(400, PROJECTED_CURVES_PX)), key="mnist_curves", config=PLOT_CONFIG)
+    if present:  # projected: the picture first, right under the progress line
+        chart()
+        _numbers(log)
+    else:
+        _numbers(log)
+        chart()
 
 
 def _numbers(log: TrainingLog) -> None:
@@ -266,7 +319,7 @@ def analysis_section(data: DigitSet, settings: MnistSettings, fs: int, present: 
     with tabs[3]:
         _filters_and_maps(data, settings.digit, models[CNN_NAME], fs)
     with tabs[4]:
-        _downloads(log, models)
+        _downloads(log, models, job_id)
     with tabs[0]:  # last: the shift curve is the slowest view, the other tabs need not wait for it
         _translation_test(data, settings, models, fs, job_id)
 
@@ -355,13 +408,27 @@ def _filters_and_maps(data: DigitSet, i: int, cnn: torch.nn.Module, fs: int) -> 
                "Open these networks on the Feature maps page too: they are listed there for this session.")
 
 
-def _downloads(log: TrainingLog, models) -> None:
-    cols = st.columns(3)
-    cols[0].download_button("Curves (CSV)", log.to_csv(), file_name="mnist_curves.csv", mime="text/csv",
-                            icon=":material/table:")
-    for col, (name, m) in zip(cols[1:], models.items()):
+@st.cache_resource(max_entries=16, show_spinner=False)
+def curves_file(run_id: int, n_events: int, kind: str, _log: TrainingLog) -> bytes:
+    """A run's curves as ``csv`` or ``png`` bytes, made once per run (on the first click)."""
+    if kind == "csv":
+        return exports.training_csv(_log)
+    return exports.training_curves_png(_log, title=f"MNIST: fully connected vs LeNet-5 on {_log.started.dataset}")
+
+
+def _downloads(log: TrainingLog, models, run_id: int) -> None:
+    cols = st.columns(4)
+    for col, kind, label, mime in ((cols[0], "csv", "Curves (CSV)", "text/csv"),
+                                   (cols[1], "png", "Curves (PNG, for slides)", "image/png")):
+        col.download_button(label, lambda kind=kind: curves_file(run_id, log.n_events, kind, log),
+                            file_name=f"mnist_curves.{kind}", mime=mime, on_click="ignore",
+                            icon=":material/table:" if kind == "csv" else ":material/image:")
+    for col, (name, m) in zip(cols[2:], models.items()):
         slug = "fully_connected" if name == MLP_NAME else "lenet5"
-        col.download_button(f"{name} weights (state_dict)", analysis.state_dict_bytes(m), file_name=f"mnist_{slug}.pt",
-                            mime="application/octet-stream", icon=":material/download:")
-    st.caption("Load with `torch.load(path, weights_only=True)` into a network built with the same settings "
+        col.download_button(f"{name} weights (state_dict)", lambda m=m: analysis.state_dict_bytes(m),
+                            file_name=f"mnist_{slug}.pt", mime="application/octet-stream", on_click="ignore",
+                            icon=":material/download:")
+    st.caption("The CSV has one row per moment and network (loss and accuracy on the training batches, accuracy "
+               "on the test digits); the PNG draws both curves, as on this page. Load the weights with "
+               "`torch.load(path, weights_only=True)` into a network built with the same settings "
                "(`explainer.mnist.networks.build(spec).load_state_dict(...)`).")

@@ -9,6 +9,7 @@ from .menu import PAGES
 from .sidebar import presentation
 
 BIG_BUTTON_KEY = "share_show_big"
+QR_KEY = "share_qr"
 SIDEBAR_PX = 260     # fits the sidebar without upscaling blur
 PRESENT_PX = 600     # presentation mode: readable from the middle rows
 FULL_PX = 900        # the dialog: readable from the back
@@ -59,14 +60,17 @@ def share_view(page_path: str | None = None) -> None:
         except share.ShareError as err:
             st.warning(str(err))
             return
-        try:
-            code = _code(url, PRESENT_PX if present else SIDEBAR_PX)
-        except share.ShareError as err:  # too long for a QR code: the link alone still works
-            code = None
-            st.caption(str(err))
-        else:
-            st.image(code.png, width="stretch",
-                     caption="Scan to open this page with the same settings.")
+        # Projected, the code is the point; on a laptop it is made only when asked for
+        # (a QR code per distinct link is a noticeable share of a busy server's time).
+        code = None
+        if present or st.toggle("QR code", key=QR_KEY, help="Show a QR code of this link."):
+            try:
+                code = _code(url, PRESENT_PX if present else SIDEBAR_PX)
+            except share.ShareError as err:  # too long for a QR code: the link alone still works
+                st.caption(str(err))
+            else:
+                st.image(code.png, width="stretch",
+                         caption="Scan to open this page with the same settings.")
         st.code(url, language=None, wrap_lines=True)
         if present and code is not None and st.button("Show the QR code full screen", key=BIG_BUTTON_KEY,
                                  icon=":material/fullscreen:", width="stretch"):

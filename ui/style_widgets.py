@@ -4,18 +4,21 @@ from __future__ import annotations
 import dataclasses
 import io
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 import streamlit as st
 from PIL import Image
 
+from explainer import exports
 from explainer.device import best_device
-from explainer.style import figures
-from explainer.style.net import CONTENT_LAYER, LAYERS, STYLE_LAYERS, StyleNet, load_style_net
-from explainer.style.transfer import GramView, StyleEvent, StyleSettings, gram_view, schedule, transfer
+from explainer.style import (COLOURS, CONTENT_LAYER, LAYERS, STYLE_LAYERS, GramView, StyleEvent, StyleNet,
+                             StyleResult, StyleSettings, feature_map_grid, gram_heatmaps, gram_view, load_style_net,
+                             loss_curves, schedule, transfer, weighted_terms)
 
 from . import keys
-from .job_panel import JobPanel, ProgressLine, duration
+from .job_panel import JobPanel, ProgressLine, duration, runner_limits
+from .sidebar import figure_height
 from .url_state import UrlState
 
 CONTENT_WEIGHTS = [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0]
@@ -29,6 +32,11 @@ OPTIMIZERS = {"lbfgs": "L-BFGS", "adam": "Adam"}
 PLOT_CONFIG = {"displaylogo": False}
 
 PAINTING = JobPanel(keys.STYLE_JOB, what="painting", poll_s=0.7)
+FILM_FRAMES = 30           # pictures kept of a painting forming (the GIF's frames)
+FILM_SIDE = 256            # their long side at most, px
+OUTPUT_KEY, LOSS_KEY = "sty_output", "sty_loss_box"  # containers of the main picture (the browser test finds them)
+PROJECTED_IMAGE_H, PROJECTED_IMAGE_W = 400, 600  # projected: the output's height (and widest), px
+PROJECTED_LOSS_PX = 400    # projected: the loss chart's height, px
 
 
 # ---------------------------------------------------------------- settings
@@ -119,11 +127,67 @@ def schedule_caption(settings: StyleSettings, label: str) -> str:
 
 
 # ---------------------------------------------------------------- the painting job
+@dataclass(frozen=True)
+class Painting:
+    """What a finished painting job returns: the transfer's result and a thinned film of it forming."""
+
+    result: StyleResult
+    frames: tuple[np.ndarray, ...]   # at most ~FILM_FRAMES pictures (H, W, 3) uint8, coarse ones smaller
+    captions: tuple[str, ...]        # one per frame: "evaluation 40 / 90 · 128×85 px"
+
+
+def painting_events(net: StyleNet, content_rgb: np.ndarray, style_rgb: np.ndarray, settings: StyleSettings,
+                    *, keep: int = FILM_FRAMES) -> Iterator[StyleEvent]:
+    """``transfer``'s events, unchanged, keeping every n-th frame for the GIF; returns a :class:`Painting`.
+
+    The transfer lets go of each frame once a newer one exists; this keeps at most ``keep``
+    of them, evenly spread: when the film is full, every other frame goes and the step doubles.
+    Frames are shrunk to FILM_SIDE px (a GIF for slides, ~30 frames of ≤ 256 px: < 6 MB).
+    """
+    film: list[tuple[np.ndarray, str]] = []
+    step, seen = 1, 0
+    result = None
+    events = transfer(net, content_rgb, style_rgb, settings)
+    try:
+        while True:
+            try:
+                event = next(events)
+            except StopIteration as stop:
+                result = stop.value
+                break
+            if event.image is not None:
+                if seen % step == 0:
+                    film.append((_thumbnail(event.image), f"evaluation {event.iteration} / {event.total_iterations}"
+                                 f" · {event.shape[1]}×{event.shape[0]} px"))
+                    if len(film) > keep:
+                        film, step = film[::2], step * 2
+                seen += 1
+            yield event
+    finally:
+        events.close()
+    h, w = result.image.shape[:2]
+    film.append((_thumbnail(result.image), f"final · {result.evaluations} evaluations · {w}×{h} px"))
+    return Painting(result=result, frames=tuple(f for f, _ in film), captions=tuple(c for _, c in film))
+
+
+def _thumbnail(rgb: np.ndarray) -> np.ndarray:
+    img = Image.fromarray(rgb)
+    img.thumbnail((FILM_SIDE, FILM_SIDE), Image.Resampling.LANCZOS)
+    return np.asarray(img)
+
+
+def share_key(content, style, net: StyleNet, settings: StyleSettings) -> tuple:
+    """Paintings with equal keys are identical (same pictures, network, settings, seed): computed once."""
+    return ("style", content.key, style.key, net.status.label, repr(settings))
+
+
 def paint_button(where, net: StyleNet, content, style, settings: StyleSettings) -> None:
-    """Paint (or Restart): queue a transfer of these pictures with these settings."""
+    """Paint (or Restart): queue a transfer of these pictures with these settings (shared with whoever asks
+    for exactly the same)."""
     content_rgb, style_rgb = content.rgb, style.rgb
-    PAINTING.start_button("Paint", lambda: transfer(net, content_rgb, style_rgb, settings), context=settings,
-                          restart_label="Restart", where=where, icon=":material/brush:", width="stretch")
+    PAINTING.start_button("Paint", lambda: painting_events(net, content_rgb, style_rgb, settings), context=settings,
+                          share_key=share_key(content, style, net, settings), restart_label="Restart", where=where,
+                          icon=":material/brush:", width="stretch", help=runner_limits())
 
 
 def painting_panel(fs: int, present: bool, label: str) -> None:
@@ -151,16 +215,23 @@ def newest_frame(events: list[StyleEvent]) -> StyleEvent | None:
     return None
 
 
+def _newest_picture(job) -> tuple[int, np.ndarray] | None:
+    """(number of events it belongs to, picture): the final one, else the newest frame."""
+    if job.result is not None:
+        return job.n_events, job.result.result.image
+    events = job.events
+    for i in range(len(events) - 1, -1, -1):
+        image = events[i].image  # read once: the transfer may drop it at any moment
+        if image is not None:
+            return i, image
+    return None
+
+
 def output_image(fallback: np.ndarray) -> np.ndarray:
     """The newest painted frame, else ``fallback`` (what a run would start from)."""
     job = PAINTING.job
-    if job is not None:
-        if job.result is not None:
-            return job.result.image
-        frame = newest_frame(job.events)
-        if frame is not None:
-            return frame.image
-    return fallback
+    picture = _newest_picture(job) if job is not None else None
+    return picture[1] if picture is not None else fallback
 
 
 def _png(rgb: np.ndarray) -> bytes:
@@ -169,30 +240,72 @@ def _png(rgb: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _frame_png(run_id: int, event_index: int, _rgb: np.ndarray) -> bytes:
+    """A frame encoded once for every page watching the run (a poll with no new frame re-sends the same bytes)."""
+    return _png(_rgb)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _loss_figure(run_id: int, n_events: int, fs: int, height: int, _events, _settings: StyleSettings):
+    """The loss curves, built once per new event for every page watching the run (read-only once built)."""
+    fig = loss_curves(_events, _settings, font_size=fs, height=height)
+    # Sizes set on every text: Streamlit's chart theme would otherwise shrink ticks and legend to 12 px.
+    fig.update_xaxes(tickfont_size=fs, title_font_size=fs)
+    fig.update_yaxes(tickfont_size=fs, title_font_size=fs)
+    return fig.update_layout(legend_font_size=fs)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Drawing the GIF…")
+def progression_gif(run_id: int, _painting: Painting) -> bytes:
+    """The painting forming, as an animated GIF for slides (made on the first click, once per run)."""
+    return exports.style_progression_gif(list(_painting.frames), captions=list(_painting.captions), fps=4)
+
+
 def _live_view(job, settings: StyleSettings, fs: int, present: bool, label: str) -> None:
-    events = job.events
-    left, right = st.columns([1.1, 1], gap="large")
-    image = job.result.image if job.result is not None else getattr(newest_frame(events), "image", None)
-    if image is not None:
-        left.image(image, caption=f"Output — {label}" + (" (forming…)" if not job.is_finished else ""),
-                   width="stretch")
-        left.download_button("Download PNG", _png(image), file_name="convscope-style.png", mime="image/png",
-                             icon=":material/download:", on_click="ignore", width="stretch")
+    n_events = job.n_events
+    events = job.events_since(0)[:n_events]
+    left, right = st.columns([1, 1.1] if present else [1.1, 1], gap="large")
+    picture = _newest_picture(job)
+    if picture is not None:
+        index, image = picture
+        h, w = image.shape[:2]
+        caption = f"Output — {label}" + (" (forming…)" if not job.is_finished else "")
+        with left.container(key=OUTPUT_KEY):
+            st.image(_frame_png(job.run_id, index, image), caption=caption,
+                     width=min(PROJECTED_IMAGE_W, round(PROJECTED_IMAGE_H * w / h)) if present else "stretch")
+        if job.is_finished:
+            _picture_downloads(left, job, image)
     if events:
+        with right.container(key=LOSS_KEY):
+            st.plotly_chart(_loss_figure(job.run_id, n_events, fs, figure_height(380, PROJECTED_LOSS_PX), events,
+                                         settings), width="stretch", config=PLOT_CONFIG, key="sty_loss")
         with right:
-            st.plotly_chart(figures.loss_curves(events, settings, font_size=fs, height=460 if present else 380),
-                            width="stretch", config=PLOT_CONFIG)
-            explain_numbers(events[-1].losses if job.result is None else job.result.losses, settings, present)
+            explain_numbers(events[-1].losses if job.result is None else job.result.result.losses, settings,
+                            present)
+
+
+def _picture_downloads(where, job, image: np.ndarray) -> None:
+    """The final picture (PNG) and, for a finished run, its forming as a GIF: bytes made only when clicked."""
+    cols = where.columns(2)
+    cols[0].download_button("Download PNG", lambda: _png(image), file_name="convscope-style.png", mime="image/png",
+                            icon=":material/download:", on_click="ignore", width="stretch")
+    painting: Painting | None = job.result
+    if painting is not None:
+        run_id = job.run_id
+        cols[1].download_button(f"Progression (GIF, {len(painting.frames)} frames)",
+                                lambda: progression_gif(run_id, painting), file_name="convscope-style.gif",
+                                mime="image/gif", icon=":material/animation:", on_click="ignore", width="stretch")
 
 
 def explain_numbers(losses: dict[str, float], s: StyleSettings, present: bool) -> None:
     """Content loss, style loss and their weights, in words, with the current numbers."""
-    w = figures.weighted_terms(losses, s)
+    w = weighted_terms(losses, s)
     st.markdown(
-        f"**<span style='color:{figures.COLOURS['content']}'>Content loss</span>** — at `{s.content_layer}`, the "
+        f"**<span style='color:{COLOURS['content']}'>Content loss</span>** — at `{s.content_layer}`, the "
         f"output's feature maps are compared with the content photo's, activation by activation: mean squared "
         f"difference **{losses['content']:.3g}**, × α = {sci(s.content_weight)} → **{w['content']:.3g}**.  \n"
-        f"**<span style='color:{figures.COLOURS['style']}'>Style loss</span>** — at each style layer, the Gram "
+        f"**<span style='color:{COLOURS['style']}'>Style loss</span>** — at each style layer, the Gram "
         f"matrix (how strongly every pair of feature maps fires *together*, wherever in the picture) is compared "
         f"with the painting's: weighted sum of mean squared differences **{losses['style']:.3g}**, "
         f"× β = {sci(s.style_weight)} → **{w['style']:.3g}**."
@@ -234,16 +347,25 @@ def gram_section(page: StylePageSettings, style, output: np.ndarray, fs: int, pr
         "texture and colour (style) but not the layout (content).")
     c1.markdown(f"This layer's style term: mean of (G − A)² over all {view.n_channels}² entries = "
                 f"**{view.layer_loss:.3g}**. The painting forms as the right matrix comes to look like the left.")
-    c2.plotly_chart(figures.gram_heatmaps(view.style_gram, view.output_gram, view.channels, layer=layer,
+    c2.plotly_chart(gram_heatmaps(view.style_gram, view.output_gram, view.channels, layer=layer,
                                           font_size=fs, height=520 if present else 440),
                     width="stretch", config=PLOT_CONFIG)
-    c2.plotly_chart(figures.feature_map_grid(view.style_maps, view.output_maps,
+    c2.plotly_chart(feature_map_grid(view.style_maps, view.output_maps,
                                              view.channels[:len(view.style_maps)],
                                              font_size=fs, height=380 if present else 320),
                     width="stretch", config=PLOT_CONFIG)
     c2.caption("Top: the style image's feature maps for the channels with the largest G[i, i]; bottom: the same "
                "channels on the output. Their products, summed over all positions, are the Gram entries above.")
+    c1.download_button("Gram matrices (PNG, for slides)", lambda: gram_png(view), file_name=f"gram-{layer}.png",
+                       mime="image/png", icon=":material/image:", on_click="ignore")
     lecture_footnote(view, page, output.shape[:2])
+
+
+def gram_png(view: GramView) -> bytes:
+    """The two Gram matrices of the section, side by side (made when the button is clicked)."""
+    grams = {"style picture A": view.style_gram, "output G": view.output_gram}
+    return exports.gram_heatmaps_png(grams, title=f"Gram matrices at {view.layer}: {len(view.channels)} most "
+                                                  f"active of {view.n_channels} channels")
 
 
 def lecture_footnote(view: GramView, page: StylePageSettings, output_hw: tuple[int, int]) -> None:

@@ -39,40 +39,55 @@ def tradeoff_figure(entries: list[Entry], *, font_size: int = 14, height: int = 
                   title="Accuracy against computation · marker size = parameters (torchvision metadata)")
 
 
-def _box(fig: go.Figure, x: float, y: float, text: str, colour: str, font_size: int) -> None:
-    fig.add_shape(type="rect", x0=x - 0.45, x1=x + 0.45, y0=y - 0.3, y1=y + 0.3, fillcolor=colour,
-                  line=dict(color="#333"), layer="below")
-    fig.add_annotation(x=x, y=y, text=text, showarrow=False, font=dict(size=font_size))
+INK = "#111111"  # dark text and lines: they survive a washed-out projector
 
 
-def _arrow(fig: go.Figure, x0: float, y0: float, x1: float, y1: float) -> None:
-    fig.add_annotation(x=x1, y=y1 + 0.3, ax=x0, ay=y0 - 0.3, xref="x", yref="y", axref="x", ayref="y",
-                       showarrow=True, arrowhead=2, arrowwidth=1.5, text="")
+def _box(x0: float, x1: float, y: float, text: str, colour: str, font_size: int) -> tuple[dict, dict]:
+    """A labelled box from x0 to x1 centred on height y: (shape, annotation)."""
+    shape = dict(type="rect", x0=x0, x1=x1, y0=y - 0.3, y1=y + 0.3, fillcolor=colour, line=dict(color=INK, width=1.5),
+                 layer="below")
+    label = dict(x=(x0 + x1) / 2, y=y, text=text, showarrow=False, font=dict(size=font_size, color=INK))
+    return shape, label
+
+
+def _arrow(x: float, y_from: float, y_to: float) -> dict:
+    """A straight downward arrow in column x, from one box's bottom edge to the next box's top edge."""
+    return dict(x=x, y=y_to + 0.3, ax=x, ay=y_from - 0.3, xref="x", yref="y", axref="x", ayref="y", text="",
+                showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=2, arrowcolor=INK)
+
+
+def _branch_steps(spec: InceptionSpec, reduced: bool) -> list[list[str]]:
+    convs = convolutions(spec, reduced=reduced)
+    steps = []
+    for branch in ("1×1", "3×3", "5×5", "pool"):
+        texts = [f"{c.k}×{c.k} conv, {c.c_out}" for c in convs if c.branch == branch]
+        steps.append((["3×3 max pool"] if branch == "pool" else []) + texts)
+    return steps
 
 
 def inception_figure(spec: InceptionSpec, *, reduced: bool, font_size: int = 14, height: int = 420) -> go.Figure:
-    """The module as a diagram: input at the top, four branches, concatenation at the bottom."""
-    fig = go.Figure()
+    """The module as a diagram: the input on top, four branches side by side, each one a
+    straight column of boxes, all concatenated at the bottom (so no arrow crosses a box)."""
     small = max(9, font_size - 3)
-    _box(fig, 1.5, 3, f"input {spec.c_in}×{spec.height}×{spec.width}", "#eeeeee", small)
-    convs = convolutions(spec, reduced=reduced)
-    for col, branch in enumerate(("1×1", "3×3", "5×5", "pool")):
-        steps = [f"{c.k}×{c.k} conv, {c.c_out}" for c in convs if c.branch == branch]
-        if branch == "pool":
-            steps.insert(0, "3×3 max pool")
-        y = 2.0 if len(steps) > 1 else 1.5
-        prev = (1.5, 3)
-        for j, text in enumerate(steps):
-            colour = "#ffe08a" if text.startswith("1×1") and (len(steps) > 1 or branch == "pool") else "#cfe3ff"
-            if "pool" in text:
-                colour = "#f4c7c3"
-            _box(fig, col, y - j, text, colour, small)
-            _arrow(fig, *prev, col, y - j)
-            prev = (col, y - j)
-        _arrow(fig, *prev, 1.5, 0)
-    _box(fig, 1.5, 0, "concatenate along channels", "#d9f2d9", small)
-    fig.update_xaxes(visible=False, range=[-0.6, 3.6])
-    fig.update_yaxes(visible=False, range=[-0.5, 3.5])
+    shapes, notes = [], []
+    for shape, label in (_box(-0.45, 3.45, 3, f"input {spec.c_in}×{spec.height}×{spec.width}", "#eeeeee", small),
+                         _box(-0.45, 3.45, 0, "concatenate along channels", "#d9f2d9", small)):
+        shapes.append(shape)
+        notes.append(label)
+    for col, steps in enumerate(_branch_steps(spec, reduced)):
+        ys = [2.0, 1.0] if len(steps) > 1 else [1.5 if not reduced else 2.0]
+        prev = 3.0
+        for text, y in zip(steps, ys):
+            reduction = text.startswith("1×1") and (len(steps) > 1 or col == 3)
+            colour = "#f4c7c3" if "pool" in text else "#ffe08a" if reduction else "#cfe3ff"
+            shape, label = _box(col - 0.45, col + 0.45, y, text, colour, small)
+            shapes.append(shape)
+            notes += [label, _arrow(col, prev, y)]
+            prev = y
+        notes.append(_arrow(col, prev, 0.0))
+    fig = go.Figure(layout=dict(shapes=shapes, annotations=notes,
+                                xaxis=dict(visible=False, range=[-0.55, 3.55], fixedrange=True),
+                                yaxis=dict(visible=False, range=[-0.4, 3.4], fixedrange=True)))
     what = "with 1×1 reductions (yellow)" if reduced else "naive"
     return styled(fig, font_size=font_size, height=height, title=f"Inception module, {what}")
 
@@ -85,10 +100,16 @@ def gradient_figure(norms: dict[str, list[float]], *, font_size: int = 14, heigh
         fig.add_trace(go.Bar(x=list(range(1, len(values) + 1)), y=values, name=name,
                              marker_color=COLOURS.get(name),
                              hovertemplate="layer %{x}: ‖∂loss/∂W‖ = %{y:.3g}<extra>" + name + "</extra>"))
-    fig.update_layout(barmode="group", legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
+    fig.update_layout(barmode="group", legend=dict(orientation="h", y=1.0, x=1, xanchor="right", yanchor="bottom"))
     fig.update_xaxes(title="layer (1 = next to the input)")
     fig.update_yaxes(type="log", title="gradient norm ‖∂loss/∂W‖", gridcolor="#eee", exponentformat="power")
-    return styled(fig, font_size=font_size, height=height, title=title)
+    return _below_title(styled(fig, font_size=font_size, height=height, title=title), font_size)
+
+
+def _below_title(fig: go.Figure, font_size: int) -> go.Figure:
+    """Room for the legend between the title and the plot, so they never overlap."""
+    fig.update_layout(margin=dict(t=round(4.5 * font_size)), title=dict(y=0.98, yanchor="top"))
+    return fig
 
 
 def smooth(values: list[float], window: int = 15) -> np.ndarray:
@@ -119,5 +140,5 @@ def curves_figure(curves: dict[str, list[float]], *, y_title: str, font_size: in
     fig.update_xaxes(title="training step (one batch of 32 digits)", range=[0, total_steps] if total_steps else None,
                      gridcolor="#eee")
     fig.update_yaxes(title=y_title, gridcolor="#eee", rangemode="tozero")
-    fig.update_layout(legend=dict(orientation="h", y=1.02, x=1, xanchor="right", yanchor="bottom"))
-    return styled(fig, font_size=font_size, height=height, title=title)
+    fig.update_layout(legend=dict(orientation="h", y=1.0, x=1, xanchor="right", yanchor="bottom"))
+    return _below_title(styled(fig, font_size=font_size, height=height, title=title), font_size)

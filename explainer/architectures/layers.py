@@ -15,6 +15,7 @@ from torch.overrides import TorchFunctionMode
 from torchvision import models as tvm
 
 from explainer import features
+from explainer.features.architecture import unused_params
 
 from .catalogue import Entry, default_entry
 
@@ -37,6 +38,23 @@ class _WeightsOnMeta(TorchFunctionMode):
         return func(*args, **kwargs)
 
 
+class _NoFillsOnMeta(TorchFunctionMode):
+    """Skip the builders' weight initialisation on ``meta`` tensors: they hold no values to
+    fill, yet torch still works out every ``normal_``/``uniform_`` through Python (most of
+    the time an EfficientNet takes to build). Only fills that keep the shape are skipped."""
+
+    _FILLS = frozenset({"uniform_", "normal_", "zero_", "fill_", "copy_", "erfinv_", "mul_", "add_", "sub_",
+                        "div_", "clamp_", "exponential_", "random_", "bernoulli_"})
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        fills = getattr(func, "__module__", None) == "torch.nn.init" or getattr(func, "__name__", "") in self._FILLS
+        target = args[0] if args else kwargs.get("tensor")  # nn.init.* arrive as tensor=...
+        if fills and isinstance(target, torch.Tensor) and target.is_meta:
+            return target  # nn.init.* and in-place fills all return the tensor they fill
+        return func(*args, **kwargs)
+
+
 def builder_options(entry: Entry) -> dict:
     """What ``weights=`` would have set: the architecture those published numbers are for.
 
@@ -56,11 +74,11 @@ def build_on_meta(entry: Entry) -> nn.Module:
     """``entry``'s network with ``weights=None`` on ``meta``, in eval mode (no memory for weights)."""
     options = builder_options(entry)
     try:
-        with torch.device("meta"):
+        with torch.device("meta"), _NoFillsOnMeta():
             model = tvm.get_model(entry.model, weights=None, **options)
     except NotImplementedError:  # RegNet works out its widths with tensor arithmetic: read back
         try:
-            with _WeightsOnMeta():
+            with _WeightsOnMeta(), _NoFillsOnMeta():
                 model = tvm.get_model(entry.model, weights=None, **options)
         except NotImplementedError as err:
             raise NotBuildable(f"torchvision's {entry.model} builder cannot run on the meta device "
@@ -94,24 +112,44 @@ class LayerTable:
 
 
 def stages(rows) -> tuple[Stage, ...]:
-    """Group layer rows into runs of one output resolution; sum their parameters."""
+    """Group layer rows into runs of one output resolution; sum their parameters.
+
+    A row without a tensor (a number read off a shape) stays in the run it sits in."""
     groups: list[list] = []
     for row in rows:
-        key = "×".join(map(str, row.shape[1:])) if len(row.shape) == 3 else "vector"
-        if not groups or groups[-1][0] != key:
+        key = "×".join(map(str, row.shape[1:])) if len(row.shape) == 3 else "vector" if row.shape else None
+        if not groups or (key is not None and groups[-1][0] not in (key, None)):
             groups.append([key, []])
+        elif key is not None:
+            groups[-1][0] = key
         groups[-1][1].append(row)
-    return tuple(Stage(index=i, resolution=key, layers=len(members), params=sum(r.params for r in members),
-                       channels=members[-1].shape[0] if len(members[-1].shape) == 3 else None,
-                       rf=members[-1].rf) for i, (key, members) in enumerate(groups))
+    return tuple(Stage(index=i, resolution=key or "vector", layers=len(members),
+                       params=sum(r.params for r in members),
+                       channels=_last_map(members).shape[0] if _last_map(members) else None,
+                       rf=_last_map(members).rf if _last_map(members) else members[-1].rf)
+                 for i, (key, members) in enumerate(groups))
+
+
+def _last_map(members) -> features.LayerRow | None:
+    return next((r for r in reversed(members) if len(r.shape) == 3), None)
 
 
 def layer_table(entry: Entry) -> LayerTable:
-    """Every layer of ``entry``'s network for its input size: shapes from one meta forward pass."""
+    """Every layer of ``entry``'s network for its input size: shapes from one meta forward pass,
+    then one row per part the forward pass never calls when predicting (Inception v3's auxiliary
+    classifier), so the parameter column adds up to ``sum(p.numel())``. Stages: traced layers only."""
     model = build_on_meta(entry)
     shape = (3, entry.input_size, entry.input_size)
-    rows = features.layer_table(model, shape)  # shapes from the meta device, fields by index math
-    return LayerTable(entry.model, shape, tuple(rows), stages(rows), parameter_count(model))
+    traced = features.layer_table(model, shape)  # shapes from the meta device, fields by index math
+    unused = [features.LayerRow(index=len(traced) + i, layer=path, shape=(), params=count, field="", rf=None,
+                                jump=None, rf_hw=None, jump_hw=None, operation=_training_only(model, path))
+              for i, (path, count) in enumerate(unused_params(model).items())]
+    return LayerTable(entry.model, shape, tuple(traced + unused), stages(traced), parameter_count(model))
+
+
+def _training_only(model: nn.Module, path: str) -> str:
+    return (f"{type(model.get_submodule(path)).__name__}: used only while training, "
+            "never when predicting (not in the traced graph)")
 
 
 @functools.lru_cache(maxsize=8)

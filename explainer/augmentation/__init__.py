@@ -30,6 +30,7 @@ from explainer.augmentation.figures import (
                                                 COLOURS,
                                                 DATASET_SIZES,
                                                 before_after_figure,
+                                                readable,
                                                 robustness_figure,
                                                 size_curve_figure,
 )
@@ -67,5 +68,6 @@ __all__ = [
     "NONE", "WITH", "SHIFTS", "ANGLES", "SIZES", "SmallData", "Comparison", "SizeCurve", "compare_events",
     "size_curve_events", "rotation_accuracy", "test_accuracy", "training_subset",
     # figures
-    "COLOURS", "DATASET_SIZES", "before_after_figure", "robustness_figure", "size_curve_figure",
+    "COLOURS", "DATASET_SIZES", "before_after_figure", "readable", "robustness_figure",
+    "size_curve_figure",
 ]

@@ -10,9 +10,19 @@ from explainer.plotting import styled
 
 #: One colour per run on every chart (colour-blind safe pair).
 COLOURS = {NONE: "#E69F00", WITH: "#0072B2"}
+INK = "#222"   # text that survives a washed-out projector
 #: The lecture's dataset sizes (images), for the "more data helps" chart.
 DATASET_SIZES = {"MNIST": 70_000, "EMNIST balanced": 134_000, "CelebA": 202_599, "EMNIST": 814_000,
                  "ImageNet": 14_000_000}
+
+
+def readable(fig: go.Figure, font_size: int) -> go.Figure:
+    """Tick labels, axis titles and legend at ``font_size`` and near-black, explicitly: Streamlit's plotly
+    theme sets them to 12-14 px grey, which wins over ``layout.font`` (unreadable when projected)."""
+    fig.update_xaxes(tickfont_size=font_size, title_font_size=font_size, tickfont_color=INK, title_font_color=INK)
+    fig.update_yaxes(tickfont_size=font_size, title_font_size=font_size, tickfont_color=INK, title_font_color=INK)
+    fig.update_layout(font_color=INK, legend_font_size=font_size, hoverlabel_font_size=font_size)
+    return fig
 
 
 def before_after_figure(before: np.ndarray, after: np.ndarray, labels: list[int], *, font_size: int = 14,
@@ -26,11 +36,12 @@ def before_after_figure(before: np.ndarray, after: np.ndarray, labels: list[int]
         mosaic[side + gap:, x0:x0 + side] = 255 - after[i]
     fig = go.Figure(go.Heatmap(z=mosaic, colorscale="gray", zmin=0, zmax=255, showscale=False,
                                hovertemplate="grey %{z}<extra></extra>"))
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", tickvals=[side / 2, side * 1.5 + gap],
+    # square pixels; "domain": the axes shrink to the picture, so the labels sit right beside the digits
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain", tickvals=[side / 2, side * 1.5 + gap],
                      ticktext=["original", "augmented"], showgrid=False, zeroline=False)
-    fig.update_xaxes(tickvals=[i * (side + gap) + side / 2 for i in range(n)],
+    fig.update_xaxes(tickvals=[i * (side + gap) + side / 2 for i in range(n)], constrain="domain",
                      ticktext=[f"label {d}" for d in labels], side="top", showgrid=False, zeroline=False)
-    return styled(fig, font_size=font_size, height=height or (300 if font_size > 14 else 230))
+    return readable(styled(fig, font_size=font_size, height=height or (300 if font_size > 14 else 230)), font_size)
 
 
 def robustness_figure(result: Comparison, *, font_size: int = 14, height: int = 380) -> go.Figure:
@@ -48,7 +59,8 @@ def robustness_figure(result: Comparison, *, font_size: int = 14, height: int = 
     fig.update_xaxes(gridcolor="#eee")
     fig.update_layout(legend=dict(orientation="h", y=-0.18, x=0.5, xanchor="center"))
     fig.update_annotations(font_size=round(font_size * 1.05))
-    return styled(fig, font_size=font_size, height=height).update_layout(margin=dict(t=round(font_size * 2.6)))
+    styled(fig, font_size=font_size, height=height).update_layout(margin=dict(t=round(font_size * 2.6)))
+    return readable(fig, font_size)
 
 
 def size_curve_figure(curve: SizeCurve, *, font_size: int = 14, height: int = 380) -> go.Figure:
@@ -64,4 +76,4 @@ def size_curve_figure(curve: SizeCurve, *, font_size: int = 14, height: int = 38
     fig.update_yaxes(title_text="test accuracy", tickformat=".0%", range=[max(0, low - 0.05), 1.0],
                      gridcolor="#eee")
     fig.update_layout(legend=dict(orientation="h", y=-0.25, x=0.5, xanchor="center"))
-    return styled(fig, font_size=font_size, height=height)
+    return readable(styled(fig, font_size=font_size, height=height), font_size)

@@ -378,8 +378,33 @@ def layer_table(model: nn.Module, input_shape: tuple[int, int, int]) -> list[Lay
     rows = []
     for i, name in enumerate(list_layers(model)):
         g, shape = geo[name], shapes[name]
+        local = g.kind == LOCAL and shape is not None  # a number read off a shape has no field
         rows.append(LayerRow(index=i, layer=name, operation=describe_layer(model, name), shape=shape or (),
-                             params=params[name], field=g.kind if shape is not None else "", rf=g.rf,
-                             jump=g.jump, rf_hw=g.rf_hw if g.kind == LOCAL else None,
-                             jump_hw=g.jump_hw if g.kind == LOCAL else None))
+                             params=params[name], field=g.kind if shape is not None else "",
+                             rf=g.rf if local else None, jump=g.jump if local else None,
+                             rf_hw=g.rf_hw if local else None, jump_hw=g.jump_hw if local else None))
     return rows
+
+
+def unused_params(model: nn.Module) -> dict[str, int]:
+    """Parameters the eval-mode forward pass never uses, by the outermost module holding only
+    such parameters, e.g. ``{"AuxLogits": 3_326_696}`` for Inception v3, whose auxiliary
+    classifier only runs while training. With :func:`layer_params` they sum to every parameter."""
+    graph = layer_graph(model)
+    used: set[int] = set()
+    for node in graph.module.graph.nodes:
+        if node.op == "call_module":
+            used.update(id(p) for p in graph.module.get_submodule(node.target).parameters())
+        elif node.op == "get_attr":
+            try:
+                used.add(id(graph.module.get_parameter(node.target)))
+            except AttributeError:  # a buffer
+                pass
+    unused: dict[str, int] = {}
+    for path, module in model.named_modules():
+        own = list(module.parameters())
+        if not path or not own or any(id(p) in used for p in own):
+            continue
+        if not any(path.startswith(f"{outer}.") for outer in unused):
+            unused[path] = sum(p.numel() for p in own)
+    return unused

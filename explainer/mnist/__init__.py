@@ -2,7 +2,7 @@
 
 ``datasets`` (MNIST in memory, or the labelled scikit-learn stand-in), ``networks``
 (architectures as frozen specs), ``training`` (both networks on the same batches, as a
-generator of events), ``analysis`` (mistakes, filters, feature maps, the translation test)
+generator of events), ``runs`` (one run's log and files, made once for every session watching it), ``analysis`` (mistakes, filters, feature maps, the translation test)
 and ``figures`` (plotly builders for the page).
 """
 from explainer.mnist import analysis, figures
@@ -11,6 +11,7 @@ from explainer.mnist.datasets import (HOW_TO_GET_MNIST, MNIST_MEAN, MNIST_STD, D
                                       sklearn_digits)
 from explainer.mnist.networks import (CNN_NAME, MLP_NAME, LeNetSpec, MLPSpec, build, count_parameters, describe,
                                       parameter_table)
+from explainer.mnist.runs import RunRecord, frozen_copies, private_log
 from explainer.mnist.training import (EpochDone, Evaluated, Event, Progress, Scoring, Started, TrainConfig,
                                       TrainingLog, accuracy, cosine_decay, make_optimizer, train_events,
                                       training_threads, tune_cpu)
@@ -23,6 +24,8 @@ __all__ = [
     "download_mnist", "load_digits", "mnist_available", "normalise", "sklearn_digits",
     # networks
     "CNN_NAME", "MLP_NAME", "LeNetSpec", "MLPSpec", "build", "count_parameters", "describe", "parameter_table",
+    # shared runs
+    "RunRecord", "frozen_copies", "private_log",
     # training
     "EpochDone", "Evaluated", "Event", "Progress", "Scoring", "Started", "TrainConfig", "TrainingLog", "accuracy",
     "cosine_decay", "make_optimizer", "train_events", "training_threads", "tune_cpu",

@@ -63,19 +63,23 @@ def curves_figure(log: TrainingLog, *, font_size: int = 14, height: int = 420,
         notes.append(dict(xref="x2 domain", yref="y2", x=1, y=level, xanchor="right", yanchor="top",
                           showarrow=False, font=dict(size=small, color="#666"),
                           text=f"lecture: {'fully connected' if name == MLP_NAME else 'CNN'} {level:.0%}"))
-    for i, title in enumerate(("Training loss (cross-entropy, log scale)", "Accuracy: solid = test digits, "
-                                                                           "dotted = training batches")):
+    # Projected type is large: shorter titles still fit over each half of a 1280 px wide chart.
+    titles = (("Training loss (cross-entropy, log scale)", "Accuracy: solid = test digits, dotted = training batches")
+              if font_size < 18 else ("Loss (cross-entropy, log)", "Accuracy: solid test, dotted training"))
+    for i, title in enumerate(titles):
         notes.append(dict(xref=f"x{i + 1 if i else ''} domain", yref="paper", x=0.5, y=1.0, yanchor="bottom",
                           showarrow=False, text=title, font=dict(size=round(font_size * 1.05))))
-    axis = dict(title=dict(text="digits seen"), range=[0, x_max] if x_max else None, gridcolor="#eee",
-                zeroline=False)
+    # Sizes set on every text: Streamlit's chart theme would otherwise shrink ticks and legend to 12 px.
+    ticks = dict(tickfont=dict(size=font_size))
+    axis = dict(title=dict(text="digits seen", font=dict(size=font_size)), range=[0, x_max] if x_max else None,
+                gridcolor="#eee", zeroline=False, **ticks)
     layout = dict(
         xaxis=dict(axis, domain=[0, 0.46]), xaxis2=dict(axis, domain=[0.54, 1]),
-        yaxis=dict(type="log", gridcolor="#eee", title=dict(text="loss"),
-                   tickvals=[0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5]),
-        yaxis2=dict(range=[low, 1.0], tickformat=".0%", gridcolor="#eee", anchor="x2"),
+        yaxis=dict(type="log", gridcolor="#eee", title=dict(text="loss", font=dict(size=font_size)),
+                   tickvals=[0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5], **ticks),
+        yaxis2=dict(range=[low, 1.0], tickformat=".0%", gridcolor="#eee", anchor="x2", **ticks),
         shapes=shapes, annotations=notes, uirevision="curves",
-        legend=dict(orientation="h", y=-0.22, x=0.5, xanchor="center"),
+        legend=dict(orientation="h", y=-0.22, x=0.5, xanchor="center", font=dict(size=font_size)),
         font=dict(size=font_size), height=height, margin=dict(l=10, r=10, t=40, b=10),
         paper_bgcolor="white", plot_bgcolor="white")
     return go.Figure(dict(data=traces, layout=layout), _validate=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from explainer.augmentation import readable
 from explainer.plotting import styled
 from explainer.transfer.digits import FINE_TUNE, FROZEN, METHODS, SCRATCH, TransferGrid
 
@@ -20,14 +21,14 @@ def transfer_figure(grid: TransferGrid, *, font_size: int = 14, height: int = 40
         fig.add_trace(go.Scatter(x=grid.ks, y=grid.accuracy[method], name=method, mode="lines+markers",
                                  line=dict(color=COLOURS[method], width=3), marker=dict(size=10),
                                  hovertemplate="k = %{x}: %{y:.1%}<extra>" + method + "</extra>"))
-    fig.add_hline(y=0.2, line=dict(color="#999", dash="dot"), annotation_text="guessing (1 in 5)",
-                  annotation_position="bottom right")
+    fig.add_hline(y=0.2, line=dict(color="#777", dash="dot"), annotation_text="guessing (1 in 5)",
+                  annotation_position="bottom right", annotation_font_color="#444")
     fig.update_xaxes(type="log", tickvals=grid.ks, title_text="training examples per digit (k), log scale",
                      gridcolor="#eee")
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%", title_text=f"accuracy on {grid.n_test:,} test digits 5–9",
                      gridcolor="#eee")
     fig.update_layout(legend=dict(orientation="h", y=-0.25, x=0.5, xanchor="center"))
-    return styled(fig, font_size=font_size, height=height)
+    return readable(styled(fig, font_size=font_size, height=height), font_size)
 
 
 def _state(method: str, layer: str, layers: dict[str, tuple[bool, int]]) -> str:
@@ -65,7 +66,7 @@ def layers_figure(grid: TransferGrid, *, font_size: int = 14, height: int | None
     fig.update_xaxes(visible=False, range=[-2.6, len(columns)])
     fig.update_yaxes(visible=False, range=[-len(METHODS) + 0.7, 0.9])
     fig.update_layout(legend=dict(orientation="h", y=-0.05, x=0.5, xanchor="center"))
-    return styled(fig, font_size=font_size, height=height or (340 if font_size > 14 else 280))
+    return readable(styled(fig, font_size=font_size, height=height or (340 if font_size > 14 else 280)), font_size)
 
 
 def probabilities_figure(probabilities: np.ndarray, classes: list[str], *, font_size: int = 14,
@@ -78,4 +79,4 @@ def probabilities_figure(probabilities: np.ndarray, classes: list[str], *, font_
                            hovertemplate="%{y}: %{x:.1%}<extra></extra>"))
     fig.update_xaxes(range=[0, 1], tickformat=".0%", title_text="probability (softmax of the new head's scores)")
     fig.update_yaxes(autorange="reversed")
-    return styled(fig, font_size=font_size, height=height)
+    return readable(styled(fig, font_size=font_size, height=height), font_size)

@@ -34,7 +34,7 @@ def _png(channel: int, seed: int) -> bytes:
 
 
 def test_preview_and_flip_warning(page, server_url):
-    open_page(page, server_url, "augmentation?au_rotate_deg=25&au_noise=20")
+    open_page(page, server_url, "augmentation?au_rotate_deg=25&au_noise=20&au_steps=100")
     page.get_by_text("after shift ±3 px").first.wait_for(timeout=WAIT_MS)
     page.locator(f"{AUG_MAIN} .main-svg").first.wait_for(timeout=WAIT_MS)
     screenshot(page, "augmentation-preview")

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from .conftest import assert_no_exception_box, open_page, screenshot, wait_idle
+from .conftest import (PROJECTOR_SIZES, SHOTS, assert_in_viewport, assert_no_exception_box, open_page, screenshot,
+                       wait_idle)
 
 pytestmark = pytest.mark.browser
 
@@ -103,10 +104,26 @@ def test_training_moves_stops_and_is_analysed(page, server_url):
     assert_no_exception_box(page)
 
 
-def test_presentation_mode(page, server_url):
-    open_page(page, server_url, "mnist?present=1")
-    _tall(page, 1400)
-    sizes = page.evaluate("() => [...document.querySelectorAll('[data-testid=stMetricValue]')]"
-                          ".map(e => parseFloat(getComputedStyle(e).fontSize))")
-    assert len(sizes) == 2 and min(sizes) >= 32, sizes  # the two weight counts, readable from the back
-    screenshot(page, "mnist-presentation")
+@pytest.mark.parametrize("size", PROJECTOR_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_presentation_fits_a_projector(projector, server_url, size):
+    """Issue 11: projected, the two curves sit under the title, whole, without scrolling; type stays large.
+    (The second size replays the first one's run: same settings, one computation — issue 10.)"""
+    page = projector(server_url, "mnist?mn_n=5000&mn_epochs=1", size)
+    page.get_by_role("button", name="Train both networks").click()
+    page.get_by_text("What did they learn?").wait_for(timeout=180_000)  # finished: the curves are whole
+    page.get_by_text("test digits, each moved sideways").wait_for(timeout=120_000)  # the last view drawn
+    wait_idle(page, 120)
+    assert_no_exception_box(page)
+    page.mouse.move(size[0] - 5, size[1] - 5)  # no tooltip left over from the click
+    page.wait_for_timeout(600)  # plotly lays out after the script has finished
+    box = assert_in_viewport(page, ".st-key-mn_curves", what="training curves")
+    assert box["height"] >= 300 and box["width"] >= size[0] * 0.6, box
+    page.screenshot(path=str(SHOTS / f"present-mnist-{size[0]}x{size[1]}.png"))
+    ticks = page.locator(".st-key-mn_curves .xtick text, .st-key-mn_curves .ytick text")
+    assert ticks.count() >= 4
+    assert min(float(ticks.nth(i).evaluate("e => getComputedStyle(e).fontSize")[:-2]) for i in range(4)) >= 16
+    body = page.locator('[data-testid="stMain"] [data-testid="stMarkdown"] p')
+    sizes = body.evaluate_all("ps => ps.map(p => parseFloat(getComputedStyle(p).fontSize))")
+    assert sizes and min(sizes) >= 20, sizes
+    page.get_by_role("button", name="Settings").click()  # the controls are one click away
+    page.get_by_text("Hidden neurons per layer").first.wait_for(timeout=30_000)

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from .conftest import assert_no_exception_box, open_page, screenshot, wait_idle
+from .conftest import (PROJECTOR_SIZES, SHOTS, assert_in_viewport, assert_no_exception_box, open_page, screenshot,
+                       wait_idle)
 
 pytestmark = pytest.mark.browser
 
@@ -60,9 +61,25 @@ def test_paint_live_then_stop(page, server_url):
     screenshot(page, "style-transfer-gram")
 
 
-def test_presentation_mode(page, server_url):
-    _open(page, server_url, "style_transfer?present=1")
-    page.get_by_text("Inside the style loss").first.wait_for(timeout=120_000)
-    wait_idle(page)
+@pytest.mark.parametrize("size", PROJECTOR_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_presentation_fits_a_projector(projector, server_url, size):
+    """Issue 11: projected, the forming picture and the loss curve sit under the title, whole; type stays large.
+    (The second size replays the first one's painting: same pictures and settings — issue 10.)"""
+    page = projector(server_url, "style_transfer?sty_size=128&sty_iters=20", size)
+    page.locator("button", has_text="Paint").first.click()
+    page.get_by_text(re.compile(r"· done")).first.wait_for(timeout=180_000)
+    wait_idle(page, 120)
     assert_no_exception_box(page)
-    screenshot(page, "style-transfer-presentation")
+    page.mouse.move(size[0] - 5, size[1] - 5)  # no tooltip left over from the click
+    page.wait_for_timeout(600)  # plotly lays out after the script has finished
+    picture = assert_in_viewport(page, ".st-key-sty_output img", what="the painted picture")
+    curve = assert_in_viewport(page, ".st-key-sty_loss_box .js-plotly-plot", what="the loss curve")
+    assert picture["height"] >= 250 and curve["height"] >= 300, (picture, curve)
+    page.screenshot(path=str(SHOTS / f"present-style_transfer-{size[0]}x{size[1]}.png"))
+    ticks = page.locator(".st-key-sty_loss_box .xtick text, .st-key-sty_loss_box .ytick text")
+    assert ticks.count() >= 4
+    assert min(float(ticks.nth(i).evaluate("e => getComputedStyle(e).fontSize")[:-2]) for i in range(4)) >= 16
+    body = page.locator('[data-testid="stMain"] [data-testid="stMarkdown"] p')
+    sizes = body.evaluate_all("ps => ps.map(p => parseFloat(getComputedStyle(p).fontSize))")
+    assert sizes and min(sizes) >= 20, sizes
+    assert page.locator("button", has_text="Progression (GIF").count() == 1
