@@ -11,6 +11,7 @@ USER user
 ENV HOME=/home/user \
     PATH=/home/user/.local/bin:$PATH \
     PYTHONUNBUFFERED=1 \
+    OMP_WAIT_POLICY=PASSIVE \
     CONVSCOPE_DATA=/home/user/data \
     TORCH_HOME=/home/user/.cache/torch
 WORKDIR /home/user/app

@@ -24,10 +24,11 @@ nav = st.navigation([
 ])
 render_sidebar()
 tour_panel()
+share_slot = st.sidebar.container()  # placed now, filled after the page has written its settings
 st.session_state[APP_RUN] = True  # pages check it: this run came through st.navigation
 try:
     nav.run()
 finally:
     st.session_state.pop(APP_RUN, None)
-with st.sidebar:  # after the page, so the link carries the settings it just wrote
+with share_slot:  # after the page, so the link carries the settings it just wrote
     share_view(nav.url_path)

@@ -9,12 +9,13 @@ import streamlit as st
 
 import ui  # noqa: F401  (first import routes a deep link through app.py)
 from explainer import architectures as arch
+from explainer import features
 from explainer.architectures import figures
 from explainer.mnist.training import training_threads
 from ui import keys
 from ui.job_panel import JobPanel, ProgressLine
 from ui.mnist_widgets import data_banner, digits
-from ui.sidebar import font_size, presentation
+from ui.sidebar import controls, figure_height, font_size, intro, presentation
 from ui.url_state import UrlState
 
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
@@ -89,19 +90,25 @@ def catalogue_frame() -> pd.DataFrame:
                           "input px": e.input_size, "default": e.is_default} for e in arch.catalogue()])
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+# Figures are cached as shared objects (cache_resource): st.plotly_chart only reads them, and
+# unpickling a copy on every rerun (cache_data) would cost more than drawing the rest of the page.
+@st.cache_resource(max_entries=16, show_spinner=False)
 def tradeoff(highlight: str, fs: int, height: int):
     entries = [e for e in arch.catalogue() if e.top1 is not None]
     return figures.tradeoff_figure(entries, font_size=fs, highlight=highlight, height=height)
 
 
+@st.cache_resource(max_entries=32, show_spinner=False)
+def inception_diagram(widths: tuple[int, ...], reduced: bool, fs: int, height: int):
+    side, c_in, n1, r3, n3, r5, n5, pool = widths
+    spec = arch.InceptionSpec(height=side, width=side, c_in=c_in, n1=n1, r3=r3, n3=n3, r5=r5, n5=n5, pool_proj=pool)
+    return figures.inception_figure(spec, reduced=reduced, font_size=fs, height=height)
+
+
 @st.cache_data(max_entries=24, show_spinner=False)
 def layer_frame(model: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     table = layer_table(model)
-    rows = pd.DataFrame([{"#": r.index, "layer": r.layer, "operation": r.operation,
-                          "output shape": " × ".join(map(str, r.shape)), "parameters": r.params,
-                          "receptive field": None if r.rf is None else f"{r.rf:.0f}×{r.rf:.0f}"}
-                         for r in table.rows])
+    rows = features.layer_table_frame(table.rows, image_side=table.input_shape[-1])
     stages = pd.DataFrame([{"stage": s.index + 1, "output size": s.resolution, "layers": s.layers,
                             "channels at the end": s.channels, "parameters": s.params,
                             "receptive field at the end": None if s.rf is None else f"{s.rf:.0f} px"}
@@ -112,12 +119,13 @@ def layer_frame(model: str) -> tuple[pd.DataFrame, pd.DataFrame]:
 # ---------------------------------------------------------------- sections
 def timeline_section(s: Settings, fs: int) -> None:
     entries = [e for e in arch.catalogue() if e.top1 is not None]
+    # The picture first: projected at 1280x720 it fits under the title and the tabs, unscrolled.
+    st.plotly_chart(tradeoff(s.model, fs, figure_height(560, 570)), config=PLOT_CONFIG, key="tradeoff")
     st.markdown(
         f"**{len(arch.model_names())} networks, {len(entries)} trained versions**: every ImageNet classifier "
         "torchvision can build. Parameters, GFLOPs (multiply-adds per image, in billions) and accuracy are read "
         "from each weights enum's `meta` (works offline, nothing downloaded); the year is the paper's. "
         "Up and to the left is better: more images right for less computation.")
-    st.plotly_chart(tradeoff(s.model, fs, 640 if presentation() else 560), config=PLOT_CONFIG, key="tradeoff")
     pairs = arch.recipe_pairs()
     rn = next(((a, b) for a, b in pairs if a.model == "resnet50"), None)
     if rn:
@@ -172,7 +180,7 @@ def layers_section(s: Settings, url_key: str) -> None:
     else:
         st.caption("A transformer keeps one grid of patches (tokens) throughout, so stages by feature-map "
                    "size do not apply; the table lists its operations in order.")
-    st.dataframe(rows, hide_index=True, height=520 if presentation() else 400, width="stretch")
+    st.dataframe(rows, hide_index=True, height=figure_height(400, 420), width="stretch")
     if s.model in FEATURE_MAP_MODELS:
         st.page_link("pages/feature_maps.py", label=f"See {FEATURE_MAP_MODELS[s.model]}'s feature maps on a photo",
                      icon=":material/layers:", query_params={"model": FEATURE_MAP_MODELS[s.model]})
@@ -195,9 +203,10 @@ def vgg_section(s: Settings) -> None:
                                 "3 FC layers": f"{x.fc_params:,}", "source": x.source} for x in summaries]),
                  hide_index=True, width="stretch")
     st.markdown("#### Why 3×3?")
-    a, b = st.columns(2)
-    a.slider("Channels C (in = out)", 1, 1024, key=key("stack_channels"))
-    b.slider("Stacked 3×3 layers", 1, 5, key=key("stack_depth"))
+    with controls("Channels and depth"):
+        a, b = st.columns(2)
+        a.slider("Channels C (in = out)", 1, 1024, key=key("stack_channels"))
+        b.slider("Stacked 3×3 layers", 1, 5, key=key("stack_depth"))
     cost = arch.StackCost(channels=s.stack_channels, depth=s.stack_depth)
     m = st.columns(3)
     m[0].metric("Receptive field", f"{cost.field}×{cost.field}")
@@ -214,19 +223,20 @@ def inception_section(s: Settings, fs: int) -> None:
     st.markdown("GoogLeNet's module: four branches read the same input and their outputs are concatenated. "
                 "The 1×1 **reductions** shrink the channels before the expensive 3×3 and 5×5 filters. "
                 "Defaults: module 3a of GoogLeNet.")
-    c = st.columns(9)
     labels = [("inc_side", "H = W"), ("inc_c_in", "C_in"), ("inc_n1", "1×1"), ("inc_r3", "3×3 reduce"),
               ("inc_n3", "3×3"), ("inc_r5", "5×5 reduce"), ("inc_n5", "5×5"), ("inc_pool", "pool proj")]
-    for col, (name, label) in zip(c, labels):
-        col.number_input(label, 1, 224 if name == "inc_side" else 1024, key=key(name))
+    with controls("Module sizes"):
+        for col, (name, label) in zip(st.columns(len(labels)), labels):
+            col.number_input(label, 1, 224 if name == "inc_side" else 1024, key=key(name))
+    widths = (s.inc_side, s.inc_c_in, s.inc_n1, s.inc_r3, s.inc_n3, s.inc_r5, s.inc_n5, s.inc_pool)
     spec = arch.InceptionSpec(height=s.inc_side, width=s.inc_side, c_in=s.inc_c_in, n1=s.inc_n1, r3=s.inc_r3,
                               n3=s.inc_n3, r5=s.inc_r5, n5=s.inc_n5, pool_proj=s.inc_pool)
     naive, reduced = arch.cost(spec, reduced=False), arch.cost(spec, reduced=True)
-    c[8].metric("saving", f"{1 - reduced.mult_adds / naive.mult_adds:.0%}", help="of the multiply-adds")
+    st.markdown(f"The reductions save **{1 - reduced.mult_adds / naive.mult_adds:.0%}** of the multiply-adds.")
     left, right = st.columns(2)
     for col, what, value, is_reduced in ((left, "naive", naive, False), (right, "with 1×1 reductions", reduced, True)):
-        col.plotly_chart(figures.inception_figure(spec, reduced=is_reduced, font_size=fs),
-                         config=PLOT_CONFIG, key=f"inception_{is_reduced}")
+        col.plotly_chart(inception_diagram(widths, is_reduced, fs, figure_height(420, 360)), config=PLOT_CONFIG,
+                         key=f"inception_{is_reduced}")
         col.markdown(f"**{what}**: {value.params:,} parameters, **{value.mult_adds / 1e6:,.1f} M** multiply-adds, "
                      f"{value.out_channels} output channels. " + " + ".join(
                          f"{x.k}²·{x.c_in}·{x.c_out}" for x in arch.convolutions(spec, reduced=is_reduced))
@@ -234,11 +244,12 @@ def inception_section(s: Settings, fs: int) -> None:
 
 
 def depthwise_section(s: Settings) -> None:
-    c = st.columns(4)
-    c[0].select_slider("Kernel k", KERNELS, key=key("dw_k"))
-    c[1].number_input("C_in", 1, 1024, key=key("dw_c_in"))
-    c[2].number_input("C_out", 1, 1024, key=key("dw_c_out"))
-    c[3].number_input("H = W", 1, 512, key=key("dw_side"))
+    with controls("Layer sizes"):
+        c = st.columns(4)
+        c[0].select_slider("Kernel k", KERNELS, key=key("dw_k"))
+        c[1].number_input("C_in", 1, 1024, key=key("dw_c_in"))
+        c[2].number_input("C_out", 1, 1024, key=key("dw_c_out"))
+        c[3].number_input("H = W", 1, 512, key=key("dw_side"))
     x = arch.SeparableCost(k=s.dw_k, c_in=s.dw_c_in, c_out=s.dw_c_out, height=s.dw_side, width=s.dw_side)
     m = st.columns(3)
     m[0].metric("standard conv", f"{x.standard_params:,} weights", f"{x.standard_mult_adds / 1e6:,.1f} M mult-adds",
@@ -273,16 +284,18 @@ def shortcut_section(s: Settings, fs: int, data) -> None:
                 "the first layers of a very deep network. Two stacks of the same depth and the same starting "
                 f"weights, {arch.StackSpec.width} channels wide, on {data.name}: *plain* "
                 "h ← act(conv(h)), *residual* h ← h + act(conv(h)).")
-    c = st.columns([2, 1.2, 1, 1.3])
-    c[0].slider("Depth (weight layers)", 6, 50, key=key("depth"))
-    c[1].radio("Activation", list(arch.ACTIVATIONS), key=key("activation"), horizontal=True)
-    c[2].toggle("BatchNorm", key=key("batch_norm"),
-                help="Normalise each layer's output over the batch (Ioffe & Szegedy 2015).")
+    c = st.columns([3, 1.3])
+    with c[0], controls("Depth, activation, BatchNorm"):
+        d = st.columns([2, 1.2, 1])
+        d[0].slider("Depth (weight layers)", 6, 50, key=key("depth"))
+        d[1].radio("Activation", list(arch.ACTIVATIONS), key=key("activation"), horizontal=True)
+        d[2].toggle("BatchNorm", key=key("batch_norm"),
+                    help="Normalise each layer's output over the batch (Ioffe & Szegedy 2015).")
     spec = arch.StackSpec(depth=s.depth, activation=s.activation, batch_norm=s.batch_norm)
     panel = JobPanel(keys.ARCH_SHORTCUT_JOB, what="experiment")
     panel.start_button("Run the experiment", lambda: arch.shortcut_events(data, spec, steps=STEPS,
                                                                           threads=training_threads()),
-                       context={"spec": spec, "log": arch.RaceLog()}, where=c[3], icon=":material/play_arrow:")
+                       context={"spec": spec, "log": arch.RaceLog()}, where=c[1], icon=":material/play_arrow:")
     panel.show(race_progress, lambda job, ctx: draw_shortcut(job, ctx, fs),
                idle=f"Press **Run the experiment**: first the gradient of every layer at initialisation, "
                     f"then {STEPS} training steps of both stacks on the same batches.")
@@ -326,7 +339,8 @@ def relu_section(s: Settings, fs: int, data) -> None:
                 f"tanh. Here LeNet-5 with tanh and with ReLU, same starting weights, same batches of {data.name}, "
                 "SGD with momentum: measured, whichever way it goes.")
     c = st.columns([2, 1])
-    c[0].slider("Dropout in the fully connected layers (AlexNet: 0.5)", 0.0, 0.5, step=0.05, key=key("dropout"))
+    with c[0], controls("Dropout"):
+        st.slider("Dropout in the fully connected layers (AlexNet: 0.5)", 0.0, 0.5, step=0.05, key=key("dropout"))
     panel = JobPanel(keys.ARCH_RELU_JOB, what="experiment")
     dropout = s.dropout
     panel.start_button("Train both", lambda: arch.activation_events(data, dropout=dropout, steps=STEPS,
@@ -370,7 +384,7 @@ url = UrlState()
 fs = font_size()
 settings = bind_settings(url)
 st.title("Architectures: from LeNet to ResNet")
-st.markdown("LeNet-5 (1998) → AlexNet (2012: ReLU, dropout, GPUs) → VGG (only 3×3) → "
+intro("LeNet-5 (1998) → AlexNet (2012: ReLU, dropout, GPUs) → VGG (only 3×3) → "
             "Inception (1×1 reductions) → depthwise separable convolutions (Xception, MobileNet) → batch norm → "
             "ResNet (shortcuts, > 50 layers) → EfficientNet, ViT, Swin. Each tab measures one step of the story.")
 tabs = st.tabs(["Timeline", "Layers of a network", "VGG A–E", "Inception", "Depthwise separable",
@@ -387,7 +401,7 @@ with tabs[4]:
     depthwise_section(settings)
 with tabs[5]:
     digit_data = digits()
-    data_banner(digit_data)
+    data_banner(digit_data, present=presentation())
     shortcut_section(settings, fs, digit_data)
 with tabs[6]:
     relu_section(settings, fs, digit_data)

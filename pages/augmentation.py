@@ -8,25 +8,9 @@ import streamlit as st
 import torch
 
 import ui
-from explainer.augmentation import (
-    DATASET_SIZES,
-    DIGIT_DEFAULT,
-    NONE,
-    SIZES,
-    WITH,
-    Augmentation,
-    Fit,
-    SharedResults,
-    SmallData,
-    augment,
-    before_after_figure,
-    compare_events,
-    label_warnings,
-    robustness_figure,
-    size_curve_events,
-    size_curve_figure,
-    with_threads,
-)
+from explainer.augmentation import (DATASET_SIZES, DIGIT_DEFAULT, NONE, SIZES, WITH, Augmentation, Fit, SharedResults,
+                                    SmallData, augment, before_after_figure, compare_events, label_warnings,
+                                    robustness_figure, size_curve_events, size_curve_figure, with_threads)
 from explainer.mnist import DigitSet, training_threads
 from ui import keys
 from ui.job_panel import JobPanel, fraction_and_text

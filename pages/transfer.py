@@ -15,26 +15,10 @@ from explainer.config import offline
 from explainer.features import load_model
 from explainer.images import ImageError, fit_within, load_image
 from explainer.mnist import DigitSet, training_threads
-from explainer.transfer import (
-    FINE_TUNE,
-    FROZEN,
-    KS,
-    MAX_PER_CLASS,
-    SCRATCH,
-    PhotoSetError,
-    TransferSetup,
-    cached_pretrained,
-    check_classes,
-    frozen_features_new_head,
-    layers_figure,
-    photo_features,
-    photo_transfer_events,
-    pretrain_then_grid_events,
-    probabilities_figure,
-    source_accuracy,
-    texture_classes,
-    transfer_figure,
-)
+from explainer.transfer import (FINE_TUNE, FROZEN, KS, MAX_PER_CLASS, SCRATCH, PhotoSetError, TransferSetup,
+                                cached_pretrained, check_classes, frozen_features_new_head, layers_figure,
+                                photo_features, photo_transfer_events, pretrain_then_grid_events,
+                                probabilities_figure, source_accuracy, texture_classes, transfer_figure)
 from ui import keys
 from ui.job_panel import JobPanel, fraction_and_text
 from ui.mnist_widgets import data_banner, digits

@@ -26,7 +26,7 @@ def at():
 
 def test_default_view_is_the_lectures_first_example(at):
     assert_no_exception(at)
-    assert _texts(at.code) == "nn.Conv2d(1, 1, kernel_size=3)"
+    assert _texts(at.main.code) == "nn.Conv2d(1, 1, kernel_size=3)"
     assert "torch agrees: (1, 1, 3, 3)" in _texts(at.success)
     assert "6" in _texts(at.info)  # the example note names the top-left output
     assert at.get("plotly_chart"), "no figure drawn"
@@ -87,7 +87,7 @@ def test_url_restores_a_pooling_view_in_presentation_mode():
     at = run_page(PAGE, timeout=60, query={"present": "1", "geo_op": "maxpool", "geo_h": "8", "geo_w": "6",
                                            "geo_kh": "2", "geo_kw": "2", "geo_s": "2", "geo_pos": "5"})
     assert_no_exception(at)
-    assert _texts(at.code) == "nn.MaxPool2d(kernel_size=2, stride=2)"
+    assert _texts(at.main.code) == "nn.MaxPool2d(kernel_size=2, stride=2)"
     assert "torch agrees: (1, 1, 4, 3)" in _texts(at.success)
     assert at.slider(key="geo_pos").value == 5
 
@@ -95,7 +95,7 @@ def test_url_restores_a_pooling_view_in_presentation_mode():
 def test_transposed_and_pyramid_views_render():
     at = run_page(PAGE, timeout=90, query={"geo_op": "transposed", "geo_s": "2", "geo_h": "3", "geo_w": "3"})
     assert_no_exception(at)
-    assert _texts(at.code) == "nn.ConvTranspose2d(1, 1, kernel_size=3, stride=2)"
+    assert _texts(at.main.code) == "nn.ConvTranspose2d(1, 1, kernel_size=3, stride=2)"
     assert "torch agrees: (1, 1, 7, 7)" in _texts(at.success)
     at.radio(key="geo_view").set_value("pyramid").run()
     assert_no_exception(at)

@@ -101,8 +101,9 @@ def test_two_students_with_the_same_settings_share_one_run(data_folder, tmp_path
     assert second.run_id == first.run_id and second.replayed
     assert any("had already finished" in c.value for c in second_page.caption)
     mine = second_page.session_state[keys.MNIST_MODELS]
-    trained = first.job.result if hasattr(first, "job") else first.result
-    assert all(mine[name] is not trained[name] for name in mine)  # a frozen copy, not the run's networks
+    run = first.job.result  # what the shared job returned: its networks and the analysis, scored once
+    assert all(mine[name] is not run.models[name] for name in mine)  # a frozen copy, not the run's networks
+    assert set(run.predictions) == set(mine) and len(run.shift_curve[CNN_NAME]) == 13
     assert all(not p.requires_grad for m in mine.values() for p in m.parameters())
     other = _train(run_page(PAGE, timeout=180, query={**query, "mn_seed": "8"}))
     assert other.run_id != first.run_id and not other.replayed  # other settings: a run of their own

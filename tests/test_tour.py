@@ -2,6 +2,7 @@
 import pytest
 
 from explainer import share, tour
+from ui.url_state import url_text
 from tests.conftest import assert_no_exception, run_page
 from tests.page_keys import menu_pages, unknown_keys
 
@@ -74,17 +75,6 @@ def test_step_links_survive_the_share_link():
         assert back == params and urlsplit(url).path == f"/{page}"
 
 
-def as_url_text(value) -> str:
-    """A session value written as the URL holds it (UrlState's format)."""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, (list, tuple)):
-        return ",".join(as_url_text(v) for v in value)
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
-
-
 @pytest.mark.parametrize("step", tour.steps(), ids=lambda s: s.key)
 def test_every_step_opens_its_page_in_exactly_that_state(step, monkeypatch):
     """The real check: the page runs with the step's link, and every setting in it was taken."""
@@ -100,6 +90,6 @@ def test_every_step_opens_its_page_in_exactly_that_state(step, monkeypatch):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             taken = float(value) == float(wanted)
         else:
-            taken = as_url_text(value) == wanted
-        assert taken, (f"{step.key}: ?{key}={wanted} was replaced by {as_url_text(value)} "
+            taken = url_text(value) == wanted
+        assert taken, (f"{step.key}: ?{key}={wanted} was replaced by {url_text(value)} "
                        "(a renamed choice? out of range?)")

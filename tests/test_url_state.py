@@ -1,13 +1,13 @@
 """ui.url_state: a link restores widgets; junk in the URL falls back to defaults."""
 from streamlit.testing.v1 import AppTest
 
-from ui.url_state import _format, _parse
+from ui.url_state import _parse, url_text
 
 
 def test_parse_and_format_round_trip():
     for default, value in [(3, 7), (0.5, 1e-3), (True, False), ("a", "b"), ([1, 2], [3, 4]),
                            (["x"], ["y", "z"])]:
-        assert _parse(_format(value), default) == value
+        assert _parse(url_text(value), default) == value
 
 
 def page():

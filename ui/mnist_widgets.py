@@ -12,8 +12,8 @@ from explainer import exports
 from explainer.mnist import analysis, figures
 from explainer.mnist.datasets import DigitSet, DownloadProgress, download_events, load_digits, mnist_available
 from explainer.mnist.networks import CNN_NAME, MLP_NAME, LeNetSpec, MLPSpec, build, count_parameters, describe
-from explainer.mnist.runs import RunRecord, frozen_copies, private_log
-from explainer.mnist.training import Scoring, TrainConfig, TrainingLog, train_events, training_threads
+from explainer.mnist.runs import SHIFT_DIGITS, Analysing, RunRecord, frozen_copies, private_log, train_and_analyse
+from explainer.mnist.training import Scoring, TrainConfig, TrainingLog, training_threads
 
 from . import keys
 from .job_panel import JobPanel, ProgressLine, runner_limits
@@ -26,7 +26,6 @@ LEARNING_RATES = [1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2
 HIDDEN = [16, 32, 64, 128, 256, 512]
 BATCH_SIZES = [16, 32, 64, 128, 256, 512]
 TRAIN_SIZES = (500, 1_000, 2_000, 5_000, 10_000, 20_000, 30_000, 60_000)
-SHIFT_DIGITS = 600
 PLOT_CONFIG = {"displayModeBar": False}
 CURVES_KEY = "mn_curves"     # the container of the page's main picture (the browser test looks for it)
 PROJECTED_CURVES_PX = 380    # title, one row of buttons, the progress line and this chart fit 1280x720
@@ -206,7 +205,7 @@ def training_panel(data: DigitSet, config: TrainConfig, fs: int, present: bool, 
 
     ``where``: a column for the button (projected, it sits beside the settings popover)."""
     digits_seen = min(config.train_size, data.n_train) * config.epochs
-    TRAINING.start_button("Train both networks", lambda: train_events(data, config), where=where,
+    TRAINING.start_button("Train both networks", lambda: train_and_analyse(data, config), where=where,
                           share_key=share_key(data, config), icon=":material/play_arrow:",
                           help=f"{digits_seen:,} digits through each network. Both see the same batches in the "
                                f"same order. {runner_limits()}")
@@ -223,12 +222,14 @@ def _training_progress(job, _) -> ProgressLine | None:
     if ev is None:
         return None
     cfg = log.started.config
-    scoring = job.latest if isinstance(job.latest, Scoring) else None
+    latest = job.latest
+    note = (f"scoring all {latest.total:,} test digits…" if isinstance(latest, Scoring)
+            else latest.what if isinstance(latest, Analysing) else None)
     return ProgressLine(
         fraction=ev.fraction, eta_s=ev.eta_s,
         text=f"Epoch {min(cfg.epochs, int(ev.epoch) + 1)}/{cfg.epochs} · {ev.images_seen:,} / "
              f"{log.started.total_digits:,} digits · {ev.images_per_s:,.0f} digits/s",
-        note=f"scoring all {scoring.total:,} test digits…" if scoring else None)
+        note=note)
 
 
 def _keep_models(job, _) -> None:
@@ -288,14 +289,25 @@ def _numbers(log: TrainingLog) -> None:
 
 # ---------------------------------------------------------------- after training
 @st.cache_data(max_entries=8, show_spinner="Scoring the test digits…")
-def _predictions(job_id: int, data_name: str, _models, _data: DigitSet):
+def _scored(job_id: int, data_name: str, _models, _data: DigitSet):
     return {name: analysis.predict(m, _data.test_images, _data.mean, _data.std) for name, m in _models.items()}
 
 
 @st.cache_data(max_entries=8, show_spinner=f"Shifting {SHIFT_DIGITS} test digits…")
-def _shift_curve(job_id: int, data_name: str, _models, _data: DigitSet):
+def _shifted(job_id: int, data_name: str, _models, _data: DigitSet):
     n = min(SHIFT_DIGITS, _data.n_test)
     return analysis.shift_accuracy(_models, _data.test_images[:n], _data.test_labels[:n], _data.mean, _data.std)
+
+
+def _predictions(job_id: int, data_name: str, models, data: DigitSet):
+    """A finished run's job scored the test split already; a stopped one is scored here (once per run)."""
+    done = _record(job_id).result
+    return done.predictions if done is not None else _scored(job_id, data_name, models, data)
+
+
+def _shift_curve(job_id: int, data_name: str, models, data: DigitSet):
+    done = _record(job_id).result
+    return done.shift_curve if done is not None else _shifted(job_id, data_name, models, data)
 
 
 def analysis_section(data: DigitSet, settings: MnistSettings, fs: int, present: bool) -> None:

@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 from dataclasses import dataclass
 from typing import Iterator
 
 import numpy as np
 import streamlit as st
+import torch
 from PIL import Image
 
 from explainer import exports
 from explainer.device import best_device
+from explainer.mnist import training_threads
 from explainer.style import (COLOURS, CONTENT_LAYER, LAYERS, STYLE_LAYERS, GramView, StyleEvent, StyleNet,
                              StyleResult, StyleSettings, feature_map_grid, gram_heatmaps, gram_view, load_style_net,
                              loss_curves, schedule, transfer, weighted_terms)
@@ -143,10 +146,14 @@ def painting_events(net: StyleNet, content_rgb: np.ndarray, style_rgb: np.ndarra
     The transfer lets go of each frame once a newer one exists; this keeps at most ``keep``
     of them, evenly spread: when the film is full, every other frame goes and the step doubles.
     Frames are shrunk to FILM_SIDE px (a GIF for slides, ~30 frames of ≤ 256 px: < 6 MB).
+    Runs with ``training_threads()`` torch threads, like training: on a 2-core server one core
+    stays free for everybody's slider moves and polls.
     """
     film: list[tuple[np.ndarray, str]] = []
     step, seen = 1, 0
     result = None
+    threads_before = torch.get_num_threads()
+    torch.set_num_threads(training_threads())  # all cores but one: the server stays quick for the class
     events = transfer(net, content_rgb, style_rgb, settings)
     try:
         while True:
@@ -165,6 +172,7 @@ def painting_events(net: StyleNet, content_rgb: np.ndarray, style_rgb: np.ndarra
             yield event
     finally:
         events.close()
+        torch.set_num_threads(threads_before)
     h, w = result.image.shape[:2]
     film.append((_thumbnail(result.image), f"final · {result.evaluations} evaluations · {w}×{h} px"))
     return Painting(result=result, frames=tuple(f for f, _ in film), captions=tuple(c for _, c in film))
@@ -329,6 +337,17 @@ def _gram_view(style_key: str, _style_rgb: np.ndarray, output_rgb: np.ndarray, l
     return gram_view(style_net(), _style_rgb, output_rgb, layer, style_scale=style_scale, channels=k)
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _gram_figures(key: tuple, _view: GramView):
+    """The section's two figures, built once per (style, output, layer, channels, size) for every visitor."""
+    fs, present = key[-2], key[-1]
+    heatmaps = gram_heatmaps(_view.style_gram, _view.output_gram, _view.channels, layer=_view.layer, font_size=fs,
+                             height=520 if present else 440)
+    maps = feature_map_grid(_view.style_maps, _view.output_maps, _view.channels[:len(_view.style_maps)],
+                            font_size=fs, height=380 if present else 320)
+    return heatmaps, maps
+
+
 def gram_section(page: StylePageSettings, style, output: np.ndarray, fs: int, present: bool) -> None:
     st.header("Inside the style loss: Gram matrices")
     c1, c2 = st.columns([1, 3])
@@ -347,13 +366,10 @@ def gram_section(page: StylePageSettings, style, output: np.ndarray, fs: int, pr
         "texture and colour (style) but not the layout (content).")
     c1.markdown(f"This layer's style term: mean of (G − A)² over all {view.n_channels}² entries = "
                 f"**{view.layer_loss:.3g}**. The painting forms as the right matrix comes to look like the left.")
-    c2.plotly_chart(gram_heatmaps(view.style_gram, view.output_gram, view.channels, layer=layer,
-                                          font_size=fs, height=520 if present else 440),
-                    width="stretch", config=PLOT_CONFIG)
-    c2.plotly_chart(feature_map_grid(view.style_maps, view.output_maps,
-                                             view.channels[:len(view.style_maps)],
-                                             font_size=fs, height=380 if present else 320),
-                    width="stretch", config=PLOT_CONFIG)
+    heatmaps, maps = _gram_figures((style.key, hashlib.sha1(output.tobytes()).hexdigest(), layer, page.style_scale,
+                                    page.gram_channels, fs, present), view)
+    c2.plotly_chart(heatmaps, width="stretch", config=PLOT_CONFIG)
+    c2.plotly_chart(maps, width="stretch", config=PLOT_CONFIG)
     c2.caption("Top: the style image's feature maps for the channels with the largest G[i, i]; bottom: the same "
                "channels on the output. Their products, summed over all positions, are the Gram entries above.")
     c1.download_button("Gram matrices (PNG, for slides)", lambda: gram_png(view), file_name=f"gram-{layer}.png",

@@ -45,11 +45,12 @@ def _parse(raw: str, default: Any) -> Any:
     return raw
 
 
-def _format(value: Any) -> str:
+def url_text(value: Any) -> str:
+    """A value as the address bar holds it (1/0 for booleans, comma lists, 6 significant digits)."""
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, (list, tuple)):
-        return ",".join(_format(v) for v in value)
+        return ",".join(url_text(v) for v in value)
     if isinstance(value, float):
         return f"{value:.6g}"
     return str(value)
@@ -91,8 +92,8 @@ class UrlState:
             if value == default:
                 if key in st.query_params:
                     del st.query_params[key]
-            elif st.query_params.get(key) != _format(value):
-                st.query_params[key] = _format(value)
+            elif st.query_params.get(key) != url_text(value):
+                st.query_params[key] = url_text(value)
 
 
 def forget_url_settings() -> None:

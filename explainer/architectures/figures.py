@@ -11,6 +11,14 @@ from .catalogue import FAMILIES, Entry
 from .inception import InceptionSpec, convolutions
 
 COLOURS = {"plain": "#d62728", "residual": "#1f77b4", "tanh": "#ff7f0e", "relu": "#2ca02c"}
+INK = "#111111"  # dark text and lines: they survive a washed-out projector
+
+
+def _axes_at(fig: go.Figure, font_size: int) -> go.Figure:
+    """Tick labels and axis titles at the figure's font size (Streamlit's theme would make them 12–14 px)."""
+    for update in (fig.update_xaxes, fig.update_yaxes):
+        update(tickfont=dict(size=font_size, color=INK), title_font=dict(size=font_size, color=INK))
+    return fig
 
 
 def tradeoff_figure(entries: list[Entry], *, font_size: int = 14, height: int = 560,
@@ -34,12 +42,13 @@ def tradeoff_figure(entries: list[Entry], *, font_size: int = 14, height: int = 
                           "<extra></extra>"))
     fig.update_xaxes(type="log", title="GFLOPs per image (log scale)", gridcolor="#eee")
     fig.update_yaxes(title="ImageNet top-1 accuracy (%)", gridcolor="#eee")
-    fig.update_layout(legend=dict(font=dict(size=max(10, font_size - 4))))
-    return styled(fig, font_size=font_size, height=height,
-                  title="Accuracy against computation · marker size = parameters (torchvision metadata)")
-
-
-INK = "#111111"  # dark text and lines: they survive a washed-out projector
+    fig = styled(fig, font_size=font_size, height=height, title="Accuracy against computation (marker size = parameters)")
+    # All 21 families listed without a scroll bar: the legend may use the figure's whole height.
+    top = round(2.6 * font_size)
+    fig.update_layout(margin=dict(t=top), legend=dict(font=dict(size=max(10, font_size - 4), color=INK),
+                                                      itemsizing="constant", yref="container", y=1 - top / height,
+                                                      yanchor="top", maxheight=1.0))
+    return _axes_at(fig, font_size)
 
 
 def _box(x0: float, x1: float, y: float, text: str, colour: str, font_size: int) -> tuple[dict, dict]:
@@ -103,7 +112,8 @@ def gradient_figure(norms: dict[str, list[float]], *, font_size: int = 14, heigh
     fig.update_layout(barmode="group", legend=dict(orientation="h", y=1.0, x=1, xanchor="right", yanchor="bottom"))
     fig.update_xaxes(title="layer (1 = next to the input)")
     fig.update_yaxes(type="log", title="gradient norm ‖∂loss/∂W‖", gridcolor="#eee", exponentformat="power")
-    return _below_title(styled(fig, font_size=font_size, height=height, title=title), font_size)
+    fig = styled(fig, font_size=font_size, height=height, title=title)
+    return _axes_at(_below_title(fig, font_size), font_size)
 
 
 def _below_title(fig: go.Figure, font_size: int) -> go.Figure:
@@ -141,4 +151,5 @@ def curves_figure(curves: dict[str, list[float]], *, y_title: str, font_size: in
                      gridcolor="#eee")
     fig.update_yaxes(title=y_title, gridcolor="#eee", rangemode="tozero")
     fig.update_layout(legend=dict(orientation="h", y=1.0, x=1, xanchor="right", yanchor="bottom"))
-    return _below_title(styled(fig, font_size=font_size, height=height, title=title), font_size)
+    fig = styled(fig, font_size=font_size, height=height, title=title)
+    return _axes_at(_below_title(fig, font_size), font_size)

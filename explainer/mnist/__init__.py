@@ -11,7 +11,7 @@ from explainer.mnist.datasets import (HOW_TO_GET_MNIST, MNIST_MEAN, MNIST_STD, D
                                       sklearn_digits)
 from explainer.mnist.networks import (CNN_NAME, MLP_NAME, LeNetSpec, MLPSpec, build, count_parameters, describe,
                                       parameter_table)
-from explainer.mnist.runs import RunRecord, frozen_copies, private_log
+from explainer.mnist.runs import SHIFT_DIGITS, Analysing, RunRecord, RunResult, frozen_copies, private_log, train_and_analyse
 from explainer.mnist.training import (EpochDone, Evaluated, Event, Progress, Scoring, Started, TrainConfig,
                                       TrainingLog, accuracy, cosine_decay, make_optimizer, train_events,
                                       training_threads, tune_cpu)
@@ -25,7 +25,7 @@ __all__ = [
     # networks
     "CNN_NAME", "MLP_NAME", "LeNetSpec", "MLPSpec", "build", "count_parameters", "describe", "parameter_table",
     # shared runs
-    "RunRecord", "frozen_copies", "private_log",
+    "SHIFT_DIGITS", "Analysing", "RunRecord", "RunResult", "frozen_copies", "private_log", "train_and_analyse",
     # training
     "EpochDone", "Evaluated", "Event", "Progress", "Scoring", "Started", "TrainConfig", "TrainingLog", "accuracy",
     "cosine_decay", "make_optimizer", "train_events", "training_threads", "tune_cpu",

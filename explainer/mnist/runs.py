@@ -13,11 +13,46 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from typing import Any, Callable, Hashable
+from dataclasses import dataclass
+from typing import Any, Callable, Hashable, Iterator
 
+import numpy as np
 from torch import nn
 
-from explainer.mnist.training import TrainingLog
+from explainer.mnist import analysis
+from explainer.mnist.datasets import DigitSet
+from explainer.mnist.training import Event, TrainConfig, TrainingLog, train_events
+
+#: Test digits of the translation test (each moved -6..6 pixels sideways).
+SHIFT_DIGITS = 600
+
+
+@dataclass(frozen=True)
+class Analysing:
+    """After training: the run is scoring what the page shows next (``what``, in words)."""
+
+    what: str
+
+
+@dataclass(frozen=True, eq=False)
+class RunResult:
+    """A finished run: its networks and what the page's analysis reads, computed once in the job."""
+
+    models: dict[str, nn.Module]
+    predictions: dict[str, tuple[np.ndarray, np.ndarray]]   # name -> (probs (N, 10), predicted (N,)) on the test split
+    shift_curve: dict[str, list[float]]                     # name -> accuracy at shifts -6..6 (SHIFT_DIGITS digits)
+
+
+def train_and_analyse(data: DigitSet, config: TrainConfig) -> Iterator[Event | Analysing]:
+    """``train_events``, then the analysis every watcher of a finished run needs (all test digits scored,
+    the translation test), inside the job: with progress, once per run, not once per page at its end."""
+    models = yield from train_events(data, config)
+    yield Analysing(f"scoring all {data.n_test:,} test digits for the analysis…")
+    predictions = {name: analysis.predict(m, data.test_images, data.mean, data.std) for name, m in models.items()}
+    n = min(SHIFT_DIGITS, data.n_test)
+    yield Analysing(f"the translation test: {n} test digits moved sideways…")
+    curve = analysis.shift_accuracy(models, data.test_images[:n], data.test_labels[:n], data.mean, data.std)
+    return RunResult(models=models, predictions=predictions, shift_curve=curve)
 
 
 def frozen_copies(models: dict[str, nn.Module]) -> dict[str, nn.Module]:
@@ -38,6 +73,7 @@ class RunRecord:
         self._lock = threading.RLock()
         self._made: dict[Hashable, tuple[int, float, Any]] = {}
         self._models: dict[str, nn.Module] | None = None
+        self.result: RunResult | None = None    # set once a finished run's networks are handed out
 
     def sync(self, job) -> TrainingLog:
         """Add the events of ``job`` this record has not seen yet; return the (shared) log."""
@@ -62,6 +98,8 @@ class RunRecord:
         with self._lock:
             if self._models is None:
                 self._models = frozen_copies(self.sync(job).started.models)
+                if isinstance(job.result, RunResult):
+                    self.result = job.result
             return self._models
 
 

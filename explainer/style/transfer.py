@@ -80,7 +80,7 @@ class StyleSettings:
     """
 
     size: int = 256                          # long side of the output, pixels
-    iterations: int = 80                     # the full-size passes are most of the cost ...
+    iterations: int = 75                     # the full-size passes are most of the cost ...
     coarse_iterations: int = 35              # ... and more coarse work barely lowers their start
     levels: int = 3                          # 1 = no coarse-to-fine (the paper's way)
     content_weight: float = 1.0              # alpha

@@ -1,4 +1,5 @@
-"""The Architectures page in a real browser: trade-off chart, layer table, the shortcut experiment live."""
+"""The Architectures page in a real browser: trade-off chart, layer table, the shortcut experiment live,
+and presentation mode at projector sizes (the scatter inside the viewport, readable type)."""
 from __future__ import annotations
 
 import re
@@ -7,9 +8,16 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import assert_no_exception_box, open_page, screenshot, wait_idle
+from .conftest import (PROJECTOR_SIZES, SHOTS, assert_in_viewport, assert_no_exception_box, open_page, screenshot,
+                       wait_idle)
 
 pytestmark = pytest.mark.browser
+
+MAIN = ".st-key-tradeoff"            # the accuracy-vs-GFLOPs scatter
+WAIT_MS = 180_000                    # a page rerun under heavy load
+# Every piece of text a figure shows, with its computed size.
+TEXT_SIZES = """els => els.filter(e => e.textContent.trim())
+  .map(e => [e.textContent.trim().slice(0, 30), parseFloat(getComputedStyle(e).fontSize)])"""
 
 
 def _tall(page, height: int = 2000) -> None:
@@ -54,3 +62,24 @@ def test_shortcut_experiment_runs_live(page, server_url):
     _tall(page, 1600)
     screenshot(page, "architectures_shortcuts")
     assert_no_exception_box(page)
+
+
+@pytest.mark.parametrize("size", PROJECTOR_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_presentation_fits_a_projector(projector, server_url, size):
+    page = projector(server_url, "architectures", size)
+    page.locator(f"{MAIN} .main-svg").first.wait_for(timeout=WAIT_MS)
+    page.locator(f"{MAIN} .legendtext").first.wait_for(timeout=WAIT_MS)  # plotly has drawn it
+    box = assert_in_viewport(page, MAIN, what="accuracy-vs-GFLOPs scatter")
+    assert box["width"] >= 0.5 * size[0] and box["height"] >= 480, box  # the picture, not a thumbnail
+    small = [t for t in page.eval_on_selector_all(f"{MAIN} svg text", TEXT_SIZES) if t[1] < 16]
+    assert not small, f"labels under 16 px: {small}"
+    body = page.locator('[data-testid="stMain"] .stMarkdown p').evaluate_all(
+        "ps => ps.filter(p => p.offsetParent).map(p => [p.textContent.slice(0, 30), parseFloat(getComputedStyle(p).fontSize)])")
+    assert body and min(b[1] for b in body) >= 20, body
+    page.screenshot(path=str(SHOTS / f"present-architectures-{size[0]}x{size[1]}.png"))  # what the hall sees
+    assert_no_exception_box(page)
+    if size == PROJECTOR_SIZES[0]:  # the other tabs: their controls fold into one button
+        _tab(page, "Inception")
+        page.locator(".st-key-inception_True .main-svg").first.wait_for(timeout=WAIT_MS)
+        page.get_by_role("button", name="Module sizes").first.wait_for(timeout=WAIT_MS)
+        page.screenshot(path=str(SHOTS / "present-architectures-inception-1280x720.png"))
