@@ -65,6 +65,28 @@ def test_every_listed_parameter_count_equals_the_torchvision_model():
         assert next(model.parameters()).device.type == "meta"
 
 
+def test_every_layer_table_adds_up_to_the_network():
+    """For every torchvision classifier (meta device): the parameter column sums to sum(p.numel()),
+    whole torchvision units (Conv2dNormActivation, SqueezeExcitation, MLP...) included; only
+    Inception v3's training-only side classifier needs its own row."""
+    extra_rows = {}
+    for name in arch.model_names():
+        table = arch.layer_table(arch.default_entry(name))
+        assert sum(r.params for r in table.rows) == table.total_params == arch.default_entry(name).params, name
+        training_only = {r.layer: r.params for r in table.rows if "used only while training" in r.operation}
+        assert sum(s.params for s in table.stages) + sum(training_only.values()) == table.total_params, name
+        extra_rows.update(training_only)
+    assert extra_rows == {"AuxLogits": 3_326_696}
+
+
+def test_receptive_fields_inside_whole_torchvision_units():
+    """Conv2dNormActivation is one traced layer: its field is its convolution's, not 1."""
+    rows = {r.layer: r for r in arch.default_layer_table("mobilenet_v2").rows}
+    assert rows["features.0"].operation.startswith("conv 3×3, 3→32, stride 2") and rows["features.0"].rf == 3
+    assert rows["features.1.conv.0"].rf == 3 + 2 * 2  # then a depthwise 3×3 at stride 2: 7
+    assert all(r.rf != 1 for r in rows.values() if r.field == "local" and r.operation.startswith("conv 3×3"))
+
+
 def test_layer_table_on_meta_for_vgg16():
     table = arch.default_layer_table("vgg16")
     assert table.total_params == 138_357_544

@@ -285,3 +285,64 @@ def test_grids_send_small_maps_at_their_own_size():
     assert fig.data[0].source.startswith("data:image/png")  # exact; the browser enlarges each cell
     assert len(fig.to_json()) < 20_000
     assert "template" not in fig.to_plotly_json()["layout"]
+
+
+# --- the traced graph: one trace, torchvision's names, other threads left alone ---------------
+@pytest.mark.parametrize("builder,options", [
+    (tvm.resnet18, {}), (tvm.efficientnet_b0, {}), (tvm.inception_v3, {"aux_logits": False, "init_weights": False}),
+])
+def test_layer_names_are_torchvisions(builder, options):
+    import inspect
+    from torchvision.models.feature_extraction import get_graph_node_names
+
+    meta = _on_meta(builder, **options)
+    inputs = set(inspect.signature(meta.forward).parameters)
+    expected = [n for n in get_graph_node_names(meta)[1] if n not in inputs]  # eval-mode names
+    assert features.list_layers(meta) == expected
+
+
+def test_meta_shapes_of_attention_networks_equal_a_real_run():
+    """The meta run skips layers that keep the shape and works out attention and linear layers itself:
+    checked against a real forward pass of small transformers (every layer's output shape)."""
+    from torchvision.models.swin_transformer import SwinTransformer
+    from torchvision.models.vision_transformer import VisionTransformer
+
+    torch.manual_seed(0)
+    nets = [(VisionTransformer(image_size=32, patch_size=8, num_layers=2, num_heads=2, hidden_dim=16, mlp_dim=32), 32),
+            (SwinTransformer(patch_size=[4, 4], embed_dim=8, depths=[1, 1], num_heads=[1, 2], window_size=[2, 2]), 32)]
+    for net, side in nets:
+        net.eval().requires_grad_(False)
+        shapes = features.layer_shapes(net, (3, side, side))
+        real = features.extract_features(net, torch.randn(1, 3, side, side))
+        assert {n: tuple(t.shape[1:]) for n, t in real.items() if isinstance(t, torch.Tensor) and t.ndim} == \
+            {n: s for n, s in shapes.items() if s is not None}
+
+
+def test_tracing_leaves_other_threads_networks_alone():
+    """torch.fx patches nn.Module.__call__ for the whole process while it traces; a network another
+    session runs meanwhile (a training job) must still run normally."""
+    import threading
+
+    net = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 10))
+    errors, calls, stop = [], [0], threading.Event()
+
+    def run_meanwhile():
+        while not stop.is_set():
+            try:
+                out = net(torch.zeros(1, 1, 8, 8))
+                assert isinstance(out, torch.Tensor), type(out)
+            except Exception as err:  # noqa: BLE001  (any failure is the finding)
+                errors.append(repr(err))
+            calls[0] += 1
+
+    worker = threading.Thread(target=run_meanwhile)
+    worker.start()
+    try:
+        while calls[0] == 0:
+            stop.wait(0.001)
+        for _ in range(3):
+            features.list_layers(_on_meta(tvm.resnet50))  # a fresh network each time: traced again
+    finally:
+        stop.set()
+        worker.join()
+    assert not errors, errors[:3]

@@ -325,9 +325,9 @@ def analysis_section(data: DigitSet, settings: MnistSettings, fs: int, present: 
         help="A digit from the test split: the networks never saw it in training.")
     tabs = st.tabs(["Translation test", "Confusion matrices", "Mistakes", "Filters & feature maps", "Downloads"])
     with tabs[1]:
-        _confusion_matrices(data, preds, fs)
+        _confusion_matrices(data, preds, fs, job_id)
     with tabs[2]:
-        _mistakes(data, preds, fs, present)
+        _mistakes(data, preds, fs, present, job_id)
     with tabs[3]:
         _filters_and_maps(data, settings.digit, models[CNN_NAME], fs)
     with tabs[4]:
@@ -354,25 +354,36 @@ def _lecture_verdict(log: TrainingLog, preds, data: DigitSet) -> None:
            "kernels everywhere." if acc[MLP_NAME] > 0.93 else ""))
 
 
-def _confusion_matrices(data: DigitSet, preds, fs: int) -> None:
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _run_figure(key: tuple, _build):
+    """A figure of a finished run's analysis, built once per (run, view, size) for every page that shows it:
+    a class whose run has just ended redraws these all at once."""
+    return _build()
+
+
+def _confusion_matrices(data: DigitSet, preds, fs: int, run_id: int) -> None:
     for col, (name, (_, pred)) in zip(st.columns(2), preds.items()):
-        cm = analysis.confusion_matrix(pred, data.test_labels.numpy())
-        col.plotly_chart(figures.confusion_figure(cm, title=f"{name}: {cm.trace():,} of {cm.sum():,} right",
-                                                  font_size=fs, height=560 if fs > 14 else 460),
-                         key=f"mnist_cm_{name}", config=PLOT_CONFIG)
+        def build(pred=pred, name=name):
+            cm = analysis.confusion_matrix(pred, data.test_labels.numpy())
+            return figures.confusion_figure(cm, title=f"{name}: {cm.trace():,} of {cm.sum():,} right",
+                                            font_size=fs, height=560 if fs > 14 else 460)
+        col.plotly_chart(_run_figure(("confusion", run_id, data.name, name, fs), build), key=f"mnist_cm_{name}",
+                         config=PLOT_CONFIG)
     st.caption("Row = the digit written, column = the network's answer; the diagonal is right. "
                "Colours are scaled to the largest mistake so the confusions (4↔9, 3↔5, 7↔2…) stand out.")
 
 
-def _mistakes(data: DigitSet, preds, fs: int, present: bool) -> None:
+def _mistakes(data: DigitSet, preds, fs: int, present: bool, run_id: int) -> None:
     labels = data.test_labels.numpy()
     for name, (probs, pred) in preds.items():
-        bad = analysis.misclassified(probs, labels, limit=16 if present else 24)
-        captions = [f"{labels[i]}→{pred[i]} ({probs[i, pred[i]]:.0%})" for i in bad]
-        st.plotly_chart(figures.digit_grid_figure(
-            data.test_images[bad].numpy(), captions, cols=8, font_size=fs,
-            title=f"{name}: {int((pred != labels).sum()):,} mistakes, most confident first (written → answered)"),
-            key=f"mnist_bad_{name}", config=PLOT_CONFIG)
+        def build(probs=probs, pred=pred, name=name):
+            bad = analysis.misclassified(probs, labels, limit=16 if present else 24)
+            captions = [f"{labels[i]}→{pred[i]} ({probs[i, pred[i]]:.0%})" for i in bad]
+            return figures.digit_grid_figure(
+                data.test_images[bad].numpy(), captions, cols=8, font_size=fs,
+                title=f"{name}: {int((pred != labels).sum()):,} mistakes, most confident first (written → answered)")
+        st.plotly_chart(_run_figure(("mistakes", run_id, data.name, name, fs, present), build),
+                        key=f"mnist_bad_{name}", config=PLOT_CONFIG)
 
 
 def _translation_test(data: DigitSet, settings: MnistSettings, models, fs: int, job_id: int) -> None:

@@ -29,7 +29,9 @@ STYLE_WEIGHTS = [1e3, 3e3, 1e4, 3e4, 1e5, 3e5, 1e6, 3e6, 1e7, 3e7, 1e8, 3e8, 1e9
 TV_WEIGHTS = [0.0, 0.1, 1.0, 10.0, 100.0, 1000.0]
 LAYER_WEIGHTS = [0.1, 0.2, 0.5, 1.0, 2.0, 5.0]
 SIZES = [64, 96, 128, 160, 192, 256, 320, 384] + ([512, 768] if best_device().type != "cpu" else [])
-ITERATIONS = [10, 20, 30, 45, 60, 90, 120, 150, 200, 300]
+ITERATIONS = [10, 20, 30, 45, 60, 75, 90, 120, 150, 200, 300]
+#: each coarse level's share of the full-size evaluations, as in explainer.style's benchmarked schedule
+COARSE_SHARE = StyleSettings().coarse_iterations / StyleSettings().iterations
 INITS = {"content": "content image", "noise": "noise", "style": "style image"}
 OPTIMIZERS = {"lbfgs": "L-BFGS", "adam": "Adam"}
 PLOT_CONFIG = {"displaylogo": False}
@@ -51,7 +53,7 @@ class StylePageSettings:
     style_weight: float = 1e6            # β
     tv_weight: float = 0.0               # γ, smoothness
     size: int = 256                      # long side of the output, px
-    iterations: int = 90                 # loss evaluations at full size
+    iterations: int = StyleSettings().iterations   # loss evaluations at full size (benchmarked default)
     layers: tuple[str, ...] = STYLE_LAYERS  # whose Gram matrices count
     weight_conv1_1: float = 1.0          # weight of conv1_1's Gram term
     weight_conv2_1: float = 1.0          # weight of conv2_1's Gram term
@@ -82,7 +84,7 @@ class StylePageSettings:
     def transfer_settings(self) -> StyleSettings:
         """What ``transfer`` needs; ValueError when they make no picture (e.g. no layer, α = 0)."""
         return StyleSettings(
-            size=self.size, iterations=self.iterations, coarse_iterations=self.iterations * 2 // 3,
+            size=self.size, iterations=self.iterations, coarse_iterations=round(self.iterations * COARSE_SHARE),
             levels=self.levels, content_weight=self.content_weight, style_weight=self.style_weight,
             tv_weight=self.tv_weight, content_layer=self.content_layer,
             style_layers={name: self.layer_weight(name) for name in STYLE_LAYERS if name in self.layers},

@@ -40,20 +40,22 @@ def tradeoff_figure(entries: list[Entry], *, font_size: int = 14, height: int = 
             hovertemplate="<b>%{customdata[0]}</b> (%{customdata[3]})<br>top-1 %{y:.1f} %, top-5 "
                           "%{customdata[2]:.1f} %<br>%{x:.2f} GFLOPs, %{customdata[1]:.1f} M parameters"
                           "<extra></extra>"))
-    fig.update_xaxes(type="log", title="GFLOPs per image (log scale)", gridcolor="#eee")
+    fig.update_xaxes(type="log", dtick=1, title="GFLOPs per image (log scale)", gridcolor="#eee")  # 0.1, 1, 10…
     fig.update_yaxes(title="ImageNet top-1 accuracy (%)", gridcolor="#eee")
-    fig = styled(fig, font_size=font_size, height=height, title="Accuracy against computation (marker size = parameters)")
-    # All 21 families listed without a scroll bar: the legend may use the figure's whole height.
+    fig = styled(fig, font_size=font_size, height=height,
+                 title="Accuracy against computation (marker size = parameters)")
+    # All 21 families listed without a scroll bar: the legend may reach below the plot, down to
+    # the figure's bottom edge (a maxheight above 1 is in pixels).
     top = round(2.6 * font_size)
     fig.update_layout(margin=dict(t=top), legend=dict(font=dict(size=max(10, font_size - 4), color=INK),
-                                                      itemsizing="constant", yref="container", y=1 - top / height,
-                                                      yanchor="top", maxheight=1.0))
+                                                      itemsizing="constant", y=1, yanchor="top",
+                                                      maxheight=max(2, height - top - 10)))
     return _axes_at(fig, font_size)
 
 
 def _box(x0: float, x1: float, y: float, text: str, colour: str, font_size: int) -> tuple[dict, dict]:
     """A labelled box from x0 to x1 centred on height y: (shape, annotation)."""
-    shape = dict(type="rect", x0=x0, x1=x1, y0=y - 0.3, y1=y + 0.3, fillcolor=colour, line=dict(color=INK, width=1.5),
+    shape = dict(type="rect", x0=x0, x1=x1, y0=y - 0.33, y1=y + 0.33, fillcolor=colour, line=dict(color=INK, width=1.5),
                  layer="below")
     label = dict(x=(x0 + x1) / 2, y=y, text=text, showarrow=False, font=dict(size=font_size, color=INK))
     return shape, label
@@ -61,7 +63,7 @@ def _box(x0: float, x1: float, y: float, text: str, colour: str, font_size: int)
 
 def _arrow(x: float, y_from: float, y_to: float) -> dict:
     """A straight downward arrow in column x, from one box's bottom edge to the next box's top edge."""
-    return dict(x=x, y=y_to + 0.3, ax=x, ay=y_from - 0.3, xref="x", yref="y", axref="x", ayref="y", text="",
+    return dict(x=x, y=y_to + 0.33, ax=x, ay=y_from - 0.33, xref="x", yref="y", axref="x", ayref="y", text="",
                 showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=2, arrowcolor=INK)
 
 
@@ -69,8 +71,8 @@ def _branch_steps(spec: InceptionSpec, reduced: bool) -> list[list[str]]:
     convs = convolutions(spec, reduced=reduced)
     steps = []
     for branch in ("1×1", "3×3", "5×5", "pool"):
-        texts = [f"{c.k}×{c.k} conv, {c.c_out}" for c in convs if c.branch == branch]
-        steps.append((["3×3 max pool"] if branch == "pool" else []) + texts)
+        texts = [f"{c.k}×{c.k} conv<br>{c.c_out} filters" for c in convs if c.branch == branch]
+        steps.append((["3×3 max<br>pool"] if branch == "pool" else []) + texts)
     return steps
 
 
@@ -97,8 +99,8 @@ def inception_figure(spec: InceptionSpec, *, reduced: bool, font_size: int = 14,
     fig = go.Figure(layout=dict(shapes=shapes, annotations=notes,
                                 xaxis=dict(visible=False, range=[-0.55, 3.55], fixedrange=True),
                                 yaxis=dict(visible=False, range=[-0.4, 3.4], fixedrange=True)))
-    what = "with 1×1 reductions (yellow)" if reduced else "naive"
-    return styled(fig, font_size=font_size, height=height, title=f"Inception module, {what}")
+    return styled(fig, font_size=font_size, height=height,
+                  title="With 1×1 reductions (yellow)" if reduced else "Naive module")
 
 
 def gradient_figure(norms: dict[str, list[float]], *, font_size: int = 14, height: int = 420,

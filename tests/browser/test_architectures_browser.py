@@ -67,19 +67,25 @@ def test_shortcut_experiment_runs_live(page, server_url):
 @pytest.mark.parametrize("size", PROJECTOR_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_presentation_fits_a_projector(projector, server_url, size):
     page = projector(server_url, "architectures", size)
-    page.locator(f"{MAIN} .main-svg").first.wait_for(timeout=WAIT_MS)
-    page.locator(f"{MAIN} .legendtext").first.wait_for(timeout=WAIT_MS)  # plotly has drawn it
+    wait_idle(page)  # the share widget may rerun the page once: look at the settled chart
+    legend = page.locator(f"{MAIN} .legendtext")
+    legend.first.wait_for(timeout=WAIT_MS)  # plotly has drawn it
     box = assert_in_viewport(page, MAIN, what="accuracy-vs-GFLOPs scatter")
     assert box["width"] >= 0.5 * size[0] and box["height"] >= 480, box  # the picture, not a thumbnail
+    assert legend.count() >= 20 and assert_in_viewport(page, f"{MAIN} .legend", what="legend")  # no scroll bar
     small = [t for t in page.eval_on_selector_all(f"{MAIN} svg text", TEXT_SIZES) if t[1] < 16]
     assert not small, f"labels under 16 px: {small}"
     body = page.locator('[data-testid="stMain"] .stMarkdown p').evaluate_all(
-        "ps => ps.filter(p => p.offsetParent).map(p => [p.textContent.slice(0, 30), parseFloat(getComputedStyle(p).fontSize)])")
+        "ps => ps.filter(p => p.offsetParent)"
+        "  .map(p => [p.textContent.slice(0, 30), parseFloat(getComputedStyle(p).fontSize)])")
     assert body and min(b[1] for b in body) >= 20, body
     page.screenshot(path=str(SHOTS / f"present-architectures-{size[0]}x{size[1]}.png"))  # what the hall sees
     assert_no_exception_box(page)
-    if size == PROJECTOR_SIZES[0]:  # the other tabs: their controls fold into one button
+    if size == PROJECTOR_SIZES[0]:  # another tab: its controls fold into one button, the diagrams fit
         _tab(page, "Inception")
         page.locator(".st-key-inception_True .main-svg").first.wait_for(timeout=WAIT_MS)
         page.get_by_role("button", name="Module sizes").first.wait_for(timeout=WAIT_MS)
+        assert_in_viewport(page, ".st-key-inception_True", what="Inception diagram")
+        small = [t for t in page.eval_on_selector_all(".st-key-inception_True svg text", TEXT_SIZES) if t[1] < 16]
+        assert not small, f"labels under 16 px: {small}"
         page.screenshot(path=str(SHOTS / "present-architectures-inception-1280x720.png"))
