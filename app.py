@@ -6,8 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from explainer.device import configure_threads
-from ui import APP_RUN
+from explainer.device import configure_threads, freeze_imported_objects
 from ui.menu import PAGES
 from ui.share import share_view
 from ui.sidebar import render_sidebar
@@ -18,6 +17,7 @@ ROOT = Path(__file__).parent
 
 st.set_page_config(page_title="ConvScope", page_icon=":material/blur_on:", layout="wide")
 configure_threads()
+freeze_imported_objects()
 nav = st.navigation([
     st.Page(file, title=title, icon=icon, url_path=path, default=(path == "home"))
     for file, title, icon, path in PAGES if (ROOT / file).is_file()
@@ -25,10 +25,6 @@ nav = st.navigation([
 render_sidebar()
 tour_panel()
 share_slot = st.sidebar.container()  # placed now, filled after the page has written its settings
-st.session_state[APP_RUN] = True  # pages check it: this run came through st.navigation
-try:
-    nav.run()
-finally:
-    st.session_state.pop(APP_RUN, None)
+nav.run()
 with share_slot:  # after the page, so the link carries the settings it just wrote
     share_view(nav.url_path)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 import torch
 
-import ui
+import ui  # noqa: F401  (first import routes a deep link through app.py)
 from explainer.augmentation import (DATASET_SIZES, DIGIT_DEFAULT, NONE, SIZES, WITH, Augmentation, Fit, SharedResults,
                                     SmallData, augment, before_after_figure, compare_events, label_warnings,
                                     robustness_figure, size_curve_events, size_curve_figure, with_threads)
@@ -17,8 +17,6 @@ from ui.job_panel import JobPanel, fraction_and_text
 from ui.mnist_widgets import data_banner, digits
 from ui.sidebar import controls, figure_height, font_size, intro, presentation
 from ui.url_state import UrlState
-
-ui.inside_app()  # a deep link on a cold server reruns through app.py (sidebar, layout)
 
 COMPARE = JobPanel(keys.AUG_JOB, what="training run")
 SIZE_CURVE = JobPanel(keys.AUG_SIZE_JOB, what="size curve")

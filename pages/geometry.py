@@ -4,13 +4,11 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-import ui
+import ui  # noqa: F401  (first import routes a deep link through app.py)
 from explainer import exports, geometry
 from ui.image_picker import image_picker
 from ui.sidebar import advanced, controls, figure_height, font_size, intro, presentation
 from ui.url_state import UrlState
-
-ui.inside_app()  # a deep link on a cold server reruns through app.py (sidebar, layout)
 
 VIEWS = {"window": "Sliding window", "channels": "Channels & filters", "receptive": "Receptive field",
          "lenet": "LeNet shapes", "pyramid": "Max-pool pyramid"}

@@ -3,11 +3,9 @@ from pathlib import Path
 
 import streamlit as st
 
-import ui
+import ui  # noqa: F401  (first import routes a deep link through app.py)
 from ui.menu import PAGES
 from ui.sidebar import intro
-
-ui.inside_app()  # a deep link on a cold server reruns through app.py (sidebar, layout)
 
 ROOT = Path(__file__).resolve().parent.parent
 

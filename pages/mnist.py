@@ -1,15 +1,13 @@
 """Live MNIST training: a fully connected network against LeNet-5, curves that move as they learn."""
 import streamlit as st
 
-import ui
+import ui  # noqa: F401  (first import routes a deep link through app.py)
 from explainer.mnist.networks import CNN_NAME, MLP_NAME
 from ui.mnist_widgets import (BATCH_SIZES, CLAIM_EPOCHS, HIDDEN, KEY, LEARNING_RATES, OPTIMIZERS, MnistSettings,
                               analysis_section, data_banner, default_lr_for_optimizer, digits, relu_help,
                               train_sizes, training_panel, weights_line, weights_metric)
 from ui.sidebar import advanced, controls, font_size, intro, presentation
 from ui.url_state import UrlState
-
-ui.inside_app()  # a deep link on a cold server reruns through app.py (sidebar, layout)
 
 data = digits()
 url = UrlState()

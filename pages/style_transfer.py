@@ -1,7 +1,7 @@
 """Neural style transfer: a photo's content, a painting's style, two weights — watch it paint."""
 import streamlit as st
 
-import ui
+import ui  # noqa: F401  (first import routes a deep link through app.py)
 from explainer.images import fit_within, sample_images
 from ui.image_picker import image_picker
 from ui.sidebar import advanced, controls, font_size, intro, presentation
@@ -9,8 +9,6 @@ from ui.style_widgets import (CONTENT_WEIGHTS, INITS, ITERATIONS, KEY, LAYER_WEI
                               STYLE_LAYERS, STYLE_WEIGHTS, TV_WEIGHTS, StylePageSettings, gram_section, output_image,
                               paint_button, painting_panel, schedule_caption, sci, style_net)
 from ui.url_state import UrlState
-
-ui.inside_app()  # a deep link on a cold server reruns through app.py (sidebar, layout)
 
 st.title("Neural style transfer")
 intro("A frozen **VGG19** looks at three pictures. The pixels of the output are optimised so that its **deep "

@@ -1,13 +1,11 @@
 """Lecture tour: the lecture's order, one step per view, each a deep link into a page."""
 import streamlit as st
 
-import ui
+import ui  # noqa: F401  (first import routes a deep link through app.py)
 from explainer import tour
 from ui.menu import PAGES
 from ui.sidebar import intro
 from ui.tour import available_pages, go_to
-
-ui.inside_app()  # a deep link on a cold server reruns through app.py (sidebar, layout)
 
 st.title("Lecture tour")
 intro("The lecture in its own order, about twenty steps. Each step opens a page in exactly the state "

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-import ui
+import ui  # noqa: F401  (first import routes a deep link through app.py)
 from explainer.augmentation import SharedResults, with_threads
 from explainer.config import offline
 from explainer.features import load_model
@@ -24,8 +24,6 @@ from ui.job_panel import JobPanel, fraction_and_text
 from ui.mnist_widgets import data_banner, digits
 from ui.sidebar import controls, figure_height, font_size, intro, presentation
 from ui.url_state import UrlState
-
-ui.inside_app()  # a deep link on a cold server reruns through app.py (sidebar, layout)
 
 GRID = JobPanel(keys.TR_GRID_JOB, what="transfer run")
 PHOTOS = JobPanel(keys.TR_PHOTO_JOB, what="photo training")

@@ -17,6 +17,14 @@ import load_scenarios as scenarios  # noqa: E402
 import server_proc  # noqa: E402
 from st_client import Session  # noqa: E402
 
+
+def run_async(coroutine):
+    """asyncio.run in a thread of its own: the browser tests' Playwright may hold this thread's loop."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
 STUDENTS = 10
 MOVES = 2
 
@@ -30,7 +38,7 @@ def server():
 
 @pytest.mark.parametrize("page", ["kernels", "geometry"])
 def test_ten_students_move_a_control(server, page):
-    tally = asyncio.run(scenarios.class_moves(server.url, page, students=STUDENTS, moves=MOVES, think_s=0.2,
+    tally = run_async(scenarios.class_moves(server.url, page, students=STUDENTS, moves=MOVES, think_s=0.2,
                                               arrive_within_s=1.0, timeout=150))
     assert tally.problems == []
     assert len(tally.first_load) == STUDENTS and len(tally.moves) == STUDENTS * MOVES
@@ -48,6 +56,6 @@ def test_deep_link_gets_the_shared_sidebar_and_page_widgets(server):
         finally:
             await s.close()
 
-    run, sidebar, toggle, pages = asyncio.run(visit())
+    run, sidebar, toggle, pages = run_async(visit())
     assert not run.failed and sidebar and toggle is not None
     assert {"kernels", "geometry"} <= set(pages)  # the navigation message named the app's pages

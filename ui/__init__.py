@@ -1,13 +1,10 @@
 """Streamlit pieces every page shares: sidebar, image picker, URL state, job panel, styling.
 
-Every page imports this package first and calls :func:`inside_app` once per run, which
-routes a cold deep link through app.py.
+Every page imports this package first, which routes a cold deep link through app.py.
 """
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-#: Set by app.py for the length of one run: the page is running inside st.navigation.
-APP_RUN = "app_run"
 
 
 def route_through_navigation() -> None:
@@ -22,19 +19,6 @@ def route_through_navigation() -> None:
     """
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
-def inside_app() -> None:
-    """Call at the top of every page: if this run did not come through app.py, rerun through it.
-
-    On a cold server, visitors whose first run started before any app.py had run get the
-    legacy pages/ router; the import-time switch above fixes the process but not their run
-    already under way. app.py marks its runs (``APP_RUN``); a page run without the mark
-    reruns, now through app.py.
-    """
-    route_through_navigation()
-    if not st.session_state.get(APP_RUN):
         st.rerun()
 
 

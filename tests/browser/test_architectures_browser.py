@@ -47,11 +47,13 @@ def test_timeline_layers_and_calculators(page, server_url):
 def test_shortcut_experiment_runs_live(page, server_url):
     open_page(page, server_url, "architectures?ar_depth=30&ar_activation=sigmoid&present=1")
     _tab(page, "Shortcuts (live)")
-    slider = page.locator('[data-testid="stSlider"] input[type="range"][aria-label="Depth (weight layers)"]')
+    page.get_by_role("button", name="Depth, activation, BatchNorm").click()  # projected: controls in a popover
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text="Depth (weight layers)").get_by_role("slider")
     slider.focus()
     page.keyboard.press("ArrowLeft")  # 30 -> 29: the depth changes through the real widget
     wait_idle(page)
     page.wait_for_url(re.compile(r"ar_depth=29"), timeout=30_000)
+    page.keyboard.press("Escape")  # close the popover
     page.get_by_role("button", name="Run the experiment").click()
     bar = page.locator('[data-testid="stProgress"]')
     expect(bar.first).to_contain_text(re.compile(r"step \d"), timeout=120_000)       # live progress

@@ -18,7 +18,7 @@ def test_page_opens(page, server_url, file, path):
 def test_presentation_mode_from_url(page, server_url):
     open_page(page, server_url, "home?present=1")
     size = page.evaluate("getComputedStyle(document.querySelector('h1')).fontSize")
-    assert float(size.rstrip("px")) >= 44, f"title font {size} is not presentation-sized"
+    assert float(size.rstrip("px")) >= 32, f"title font {size} is not presentation-sized"
     screenshot(page, "home-presentation")
 
 

@@ -125,5 +125,5 @@ def test_presentation_fits_a_projector(projector, server_url, size):
     body = page.locator('[data-testid="stMain"] [data-testid="stMarkdown"] p')
     sizes = body.evaluate_all("ps => ps.map(p => parseFloat(getComputedStyle(p).fontSize))")
     assert sizes and min(sizes) >= 20, sizes
-    page.get_by_test_id("stPopoverButton").filter(has_text="Settings").click()  # the controls: one click away
+    page.get_by_test_id("stPopoverButton").filter(has_text="Settings").first.click()  # the controls: one click away
     page.get_by_text("Hidden neurons per layer").first.wait_for(timeout=30_000)
