@@ -338,10 +338,10 @@ def relu_section(s: Settings, fs: int, data) -> None:
                 "four-layer CNN with ReLU reaches 25 % training error on CIFAR-10 about **6× faster** than with "
                 f"tanh. Here LeNet-5 with tanh and with ReLU, same starting weights, same batches of {data.name}, "
                 "SGD with momentum: measured, whichever way it goes.")
+    panel = JobPanel(keys.ARCH_RELU_JOB, what="experiment")
     c = st.columns([2, 1])
     with c[0], controls("Dropout"):
         st.slider("Dropout in the fully connected layers (AlexNet: 0.5)", 0.0, 0.5, step=0.05, key=key("dropout"))
-    panel = JobPanel(keys.ARCH_RELU_JOB, what="experiment")
     dropout = s.dropout
     panel.start_button("Train both", lambda: arch.activation_events(data, dropout=dropout, steps=STEPS,
                                                                             threads=training_threads()),

@@ -31,30 +31,40 @@ def curves_figure(log: TrainingLog, *, font_size: int = 14, height: int = 420,
     shares the interpreter with it).
     """
     names = list(log.started.parameters) if log.started else [MLP_NAME, CNN_NAME]
-    traces = []
-    for name in names:
-        rows = [r for r in log.progress if r["network"] == name]
-        tests = [r for r in log.tests if r["network"] == name]
-        x = [r["images_seen"] for r in rows]
-        c = _colour(name)
-        traces += [
-            dict(type="scatter", x=x, y=[r["loss"] for r in rows], name=name, legendgroup=name,
-                 mode="lines" if len(x) > 20 else "lines+markers",  # a short run may have one point
-                 line=dict(color=c, width=3), xaxis="x", yaxis="y",
-                 hovertemplate="%{x:,} digits<br>loss %{y:.3f}<extra>" + name + "</extra>"),
-            dict(type="scatter", x=x, y=[r["train_accuracy"] for r in rows], name=f"{name} · training batches",
-                 legendgroup=name, showlegend=False, mode="lines", opacity=0.7, xaxis="x2", yaxis="y2",
-                 line=dict(color=c, width=1.5, dash="dot"),
-                 hovertemplate="%{x:,} digits<br>on its training batches %{y:.1%}<extra>" + name + "</extra>"),
-            dict(type="scatter", x=[r["images_seen"] for r in tests], y=[r["test_accuracy"] for r in tests],
-                 name=f"{name} · test", legendgroup=name, showlegend=False, mode="lines+markers",
-                 xaxis="x2", yaxis="y2", line=dict(color=c, width=3.5),
-                 marker=dict(size=[11 if r["full_test"] else 5 for r in tests]),
-                 hovertemplate="%{x:,} digits<br>on test digits %{y:.2%}<extra>" + name + "</extra>"),
-        ]
+    traces = [trace for name in names for trace in _network_traces(log, name)]
     accs = [r["train_accuracy"] for r in log.progress] + [r["test_accuracy"] for r in log.tests]
     low = max(0.0, min([0.8] + [a for a in accs if a > 0.5]) - 0.02)
     x_max = total_images or (log.started.total_digits if log.started else None)
+    shapes, notes = _lecture_lines(font_size)
+    layout = _curves_layout(font_size, height, low, x_max, shapes, notes)
+    return go.Figure(dict(data=traces, layout=layout), _validate=False)
+
+
+def _network_traces(log: TrainingLog, name: str) -> list[dict]:
+    """Loss, accuracy on the training batches and on test digits, for one network."""
+    rows = [r for r in log.progress if r["network"] == name]
+    tests = [r for r in log.tests if r["network"] == name]
+    x = [r["images_seen"] for r in rows]
+    c = _colour(name)
+    return [
+        dict(type="scatter", x=x, y=[r["loss"] for r in rows], name=name, legendgroup=name,
+             mode="lines" if len(x) > 20 else "lines+markers",  # a short run may have one point
+             line=dict(color=c, width=3), xaxis="x", yaxis="y",
+             hovertemplate="%{x:,} digits<br>loss %{y:.3f}<extra>" + name + "</extra>"),
+        dict(type="scatter", x=x, y=[r["train_accuracy"] for r in rows], name=f"{name} · training batches",
+             legendgroup=name, showlegend=False, mode="lines", opacity=0.7, xaxis="x2", yaxis="y2",
+             line=dict(color=c, width=1.5, dash="dot"),
+             hovertemplate="%{x:,} digits<br>on its training batches %{y:.1%}<extra>" + name + "</extra>"),
+        dict(type="scatter", x=[r["images_seen"] for r in tests], y=[r["test_accuracy"] for r in tests],
+             name=f"{name} · test", legendgroup=name, showlegend=False, mode="lines+markers",
+             xaxis="x2", yaxis="y2", line=dict(color=c, width=3.5),
+             marker=dict(size=[11 if r["full_test"] else 5 for r in tests]),
+             hovertemplate="%{x:,} digits<br>on test digits %{y:.2%}<extra>" + name + "</extra>"),
+    ]
+
+
+def _lecture_lines(font_size: int) -> tuple[list[dict], list[dict]]:
+    """The lecture's 90 % / 99 % as dashed lines, and the two panels' titles."""
     small = round(font_size * 0.8)
     shapes, notes = [], []
     for name, level in LECTURE_CLAIM.items():
@@ -69,11 +79,15 @@ def curves_figure(log: TrainingLog, *, font_size: int = 14, height: int = 420,
     for i, title in enumerate(titles):
         notes.append(dict(xref=f"x{i + 1 if i else ''} domain", yref="paper", x=0.5, y=1.0, yanchor="bottom",
                           showarrow=False, text=title, font=dict(size=round(font_size * 1.05))))
+    return shapes, notes
+
+
+def _curves_layout(font_size: int, height: int, low: float, x_max, shapes: list, notes: list) -> dict:
     # Sizes set on every text: Streamlit's chart theme would otherwise shrink ticks and legend to 12 px.
     ticks = dict(tickfont=dict(size=font_size))
     axis = dict(title=dict(text="digits seen", font=dict(size=font_size)), range=[0, x_max] if x_max else None,
                 gridcolor="#eee", zeroline=False, **ticks)
-    layout = dict(
+    return dict(
         xaxis=dict(axis, domain=[0, 0.46]), xaxis2=dict(axis, domain=[0.54, 1]),
         yaxis=dict(type="log", gridcolor="#eee", title=dict(text="loss", font=dict(size=font_size)),
                    tickvals=[0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5], **ticks),
@@ -82,7 +96,6 @@ def curves_figure(log: TrainingLog, *, font_size: int = 14, height: int = 420,
         legend=dict(orientation="h", y=-0.22, x=0.5, xanchor="center", font=dict(size=font_size)),
         font=dict(size=font_size), height=height, margin=dict(l=10, r=10, t=40, b=10),
         paper_bgcolor="white", plot_bgcolor="white")
-    return go.Figure(dict(data=traces, layout=layout), _validate=False)
 
 
 def confusion_figure(counts: np.ndarray, *, title: str, font_size: int = 14, height: int = 460) -> go.Figure:
