@@ -27,6 +27,18 @@ def _open(page, server_url, path):
     assert "style_transfer" in page.url, page.url
 
 
+def _scroll_to(page, text: str, tries: int = 10) -> None:
+    """Scroll a text into view; a live page may redraw it in between (then find it again)."""
+    for attempt in range(tries):
+        try:
+            page.get_by_text(text).first.scroll_into_view_if_needed(timeout=30_000)
+            return
+        except Exception:  # detached by a rerun of the live panel: look it up again
+            if attempt == tries - 1:
+                raise
+            page.wait_for_timeout(300)
+
+
 def test_paint_live_then_stop(page, server_url):
     _open(page, server_url, "style_transfer?sty_size=64&sty_iters=300")
     page.get_by_text("UNTRAINED network").first.wait_for(timeout=120_000)
@@ -47,7 +59,7 @@ def test_paint_live_then_stop(page, server_url):
         time.sleep(0.5)
     assert len(evaluations) >= 3, f"the evaluation counter did not move: {evaluations}"
     assert len(frames) >= 2, "the output picture never changed"
-    page.get_by_text("β · style").first.scroll_into_view_if_needed()
+    _scroll_to(page, "β · style")
     screenshot(page, "style-transfer-running")
 
     page.locator("button", has_text="Stop").first.click()
@@ -57,7 +69,7 @@ def test_paint_live_then_stop(page, server_url):
     stopped_at = max(evaluations)
     assert stopped_at < 300
     assert page.locator("button", has_text="Download PNG").count() == 1
-    page.get_by_text("Inside the style loss").first.scroll_into_view_if_needed()
+    _scroll_to(page, "Inside the style loss")
     screenshot(page, "style-transfer-gram")
 
 
