@@ -48,3 +48,22 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """Small tensors on a busy 2-core machine: one thread, not two that wait on each other at every step."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def stand_in():
+    """The labelled offline digits (scikit-learn's), as a fresh clone without MNIST has them."""
+    from explainer.mnist import load_digits
+
+    return load_digits("/nonexistent-folder", download=False)

@@ -19,18 +19,7 @@ EVERY_KIND = [Augmentation(shift_px=4), Augmentation(rotate_deg=30), Augmentatio
               Augmentation(shift_px=2, rotate_deg=10, scale=0.1, crop_px=4, noise=10, flip=True)]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Small tensors on a busy 2-core machine: one thread, not two that wait on each other at every step."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="module")
-def stand_in():
-    return load_digits("/nonexistent-folder", download=False)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.mark.parametrize("aug", EVERY_KIND, ids=lambda a: a.describe())

@@ -26,18 +26,7 @@ from explainer.transfer import (FINE_TUNE, FROZEN, MAX_PASSES, PRETRAIN, SCRATCH
 from .conftest import SHARED_DATA, shared_data_or_skip
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Small tensors on a busy 2-core machine: one thread, not two that wait on each other at every step."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="module")
-def stand_in():
-    return load_digits("/nonexistent-folder", download=False)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")
