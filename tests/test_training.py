@@ -78,8 +78,9 @@ def _check_learning(log: TrainingLog):
         losses = [r["loss"] for r in log.progress if r["network"] == name]
         tests = [r["test_accuracy"] for r in log.tests if r["network"] == name]
         assert statistics.mean(losses[-len(losses) // 4:]) < 0.5 * statistics.mean(losses[:3]), name
-        # chance is 10 %; mid-epoch quick tests (how many depends on the machine's speed) come before
-        assert tests[-1] >= tests[0] and tests[-1] > 0.8, (name, tests)
+        # chance is 10 %; mid-epoch quick tests (on a subset; how many depends on the machine's speed)
+        # come before the full test, so they may read a point or two above it
+        assert tests[-1] >= tests[0] - 0.03 and tests[-1] > 0.8, (name, tests)
 
 
 def test_trains_on_the_offline_digits():
