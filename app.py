@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from explainer.device import configure_threads, freeze_imported_objects
+from ui import inside_app
 from ui.menu import PAGES
 from ui.share import share_view
 from ui.sidebar import render_sidebar
@@ -25,6 +26,7 @@ nav = st.navigation([
 render_sidebar()
 tour_panel()
 share_slot = st.sidebar.container()  # placed now, filled after the page has written its settings
-nav.run()
+with inside_app():
+    nav.run()
 with share_slot:  # after the page, so the link carries the settings it just wrote
     share_view(nav.url_path)

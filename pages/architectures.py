@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-import ui  # noqa: F401  (first import routes a deep link through app.py)
+from ui import run_inside_app
 from explainer import architectures as arch
 from explainer import features
 from explainer.architectures import figures
@@ -17,6 +17,8 @@ from ui.job_panel import JobPanel, ProgressLine
 from ui.mnist_widgets import data_banner, digits
 from ui.sidebar import controls, figure_height, font_size, intro, presentation
 from ui.url_state import UrlState
+
+run_inside_app()  # a cold deep link runs this file on its own: run it through app.py
 
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 FEATURE_MAP_MODELS = {"vgg16": "VGG16", "vgg19": "VGG19", "resnet18": "ResNet18", "resnet50": "ResNet50"}

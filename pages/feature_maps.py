@@ -18,7 +18,7 @@ import streamlit as st
 from PIL import Image
 
 from explainer import exports, features
-import ui  # noqa: F401  (first import routes a deep link through app.py)
+from ui import run_inside_app
 from ui import keys
 from ui.feature_maps_widgets import (FILTER_COUNTS, MNIST_PREFIX, PLOT_CONFIG, digit_input, filters_tab,
                                      layer_table, layer_table_tab, predictions_tab, session_network, user_weights,
@@ -26,6 +26,8 @@ from ui.feature_maps_widgets import (FILTER_COUNTS, MNIST_PREFIX, PLOT_CONFIG, d
 from ui.image_picker import image_picker
 from ui.sidebar import advanced, controls, font_size, presentation
 from ui.url_state import UrlState
+
+run_inside_app()  # a cold deep link runs this file on its own: run it through app.py
 
 SIZES = [128, 160, 224, 288]
 TOP_KS = [8, 16, 32, 64]

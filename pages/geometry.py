@@ -4,11 +4,13 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-import ui  # noqa: F401  (first import routes a deep link through app.py)
+from ui import run_inside_app
 from explainer import exports, geometry
 from ui.image_picker import image_picker
 from ui.sidebar import advanced, controls, figure_height, font_size, intro, presentation
 from ui.url_state import UrlState
+
+run_inside_app()  # a cold deep link runs this file on its own: run it through app.py
 
 VIEWS = {"window": "Sliding window", "channels": "Channels & filters", "receptive": "Receptive field",
          "lenet": "LeNet shapes", "pyramid": "Max-pool pyramid"}

@@ -3,9 +3,11 @@ from pathlib import Path
 
 import streamlit as st
 
-import ui  # noqa: F401  (first import routes a deep link through app.py)
+from ui import run_inside_app
 from ui.menu import PAGES
 from ui.sidebar import intro
+
+run_inside_app()  # a cold deep link runs this file on its own: run it through app.py
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,10 +10,12 @@ import streamlit as st
 from explainer import exports, kernels
 from explainer.images import to_gray
 from explainer.worked_examples import WORKED_EXAMPLES
-import ui  # noqa: F401  (first import routes a deep link through app.py)
+from ui import run_inside_app
 from ui.image_picker import PickedImage, image_picker
 from ui.sidebar import advanced, controls, figure_height, font_size, intro, presentation
 from ui.url_state import UrlState
+
+run_inside_app()  # a cold deep link runs this file on its own: run it through app.py
 
 DEFAULT_CUSTOM = "0 -1 0\n-1 5 -1\n0 -1 0"
 ODD_SIZES = list(range(1, 16, 2))

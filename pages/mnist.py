@@ -1,13 +1,15 @@
 """Live MNIST training: a fully connected network against LeNet-5, curves that move as they learn."""
 import streamlit as st
 
-import ui  # noqa: F401  (first import routes a deep link through app.py)
+from ui import run_inside_app
 from explainer.mnist.networks import CNN_NAME, MLP_NAME
 from ui.mnist_widgets import (BATCH_SIZES, CLAIM_EPOCHS, HIDDEN, KEY, LEARNING_RATES, OPTIMIZERS, MnistSettings,
                               analysis_section, data_banner, default_lr_for_optimizer, digits, relu_help,
                               train_sizes, training_panel, weights_line, weights_metric)
 from ui.sidebar import advanced, controls, font_size, intro, presentation
 from ui.url_state import UrlState
+
+run_inside_app()  # a cold deep link runs this file on its own: run it through app.py
 
 data = digits()
 url = UrlState()

@@ -1,7 +1,7 @@
 """Neural style transfer: a photo's content, a painting's style, two weights — watch it paint."""
 import streamlit as st
 
-import ui  # noqa: F401  (first import routes a deep link through app.py)
+from ui import run_inside_app
 from explainer.images import fit_within, sample_images
 from ui.image_picker import image_picker
 from ui.sidebar import advanced, controls, font_size, intro, presentation
@@ -9,6 +9,8 @@ from ui.style_widgets import (CONTENT_WEIGHTS, INITS, ITERATIONS, KEY, LAYER_WEI
                               STYLE_LAYERS, STYLE_WEIGHTS, TV_WEIGHTS, StylePageSettings, gram_section, output_image,
                               paint_button, painting_panel, schedule_caption, sci, style_net)
 from ui.url_state import UrlState
+
+run_inside_app()  # a cold deep link runs this file on its own: run it through app.py
 
 st.title("Neural style transfer")
 intro("A frozen **VGG19** looks at three pictures. The pixels of the output are optimised so that its **deep "

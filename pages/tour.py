@@ -1,11 +1,13 @@
 """Lecture tour: the lecture's order, one step per view, each a deep link into a page."""
 import streamlit as st
 
-import ui  # noqa: F401  (first import routes a deep link through app.py)
+from ui import run_inside_app
 from explainer import tour
 from ui.menu import PAGES
 from ui.sidebar import intro
 from ui.tour import available_pages, go_to
+
+run_inside_app()  # a cold deep link runs this file on its own: run it through app.py
 
 st.title("Lecture tour")
 intro("The lecture in its own order, about twenty steps. Each step opens a page in exactly the state "
