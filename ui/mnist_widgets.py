@@ -270,21 +270,26 @@ def _live_view(job, log: TrainingLog, fs: int, present: bool) -> None:
 
 
 def _numbers(log: TrainingLog) -> None:
-    cols = st.columns(4)
+    """Both test accuracies as metrics against the lecture's claims; speed as two short lines beside them
+    (two numbers per metric would be cut off at projector sizes)."""
+    cols = st.columns([1, 1, 1.6])
     tests = {r["network"]: r["test_accuracy"] for r in log.tests}
     for col, name in zip(cols, log.started.parameters):
         acc, claim = tests.get(name), figures.LECTURE_CLAIM[name]
         col.metric(f"{name}: test accuracy", f"{acc:.1%}" if acc is not None else "…",
                    delta=f"{acc - claim:+.1%} vs lecture's {claim:.0%}" if acc is not None else None)
+    short = {name: "FC" if name == MLP_NAME else "CNN" for name in log.started.parameters}
     if log.epochs:
         last = log.epochs[-1]
-        cols[2].metric("Time per epoch (FC · CNN)",
-                       " · ".join(f"{t:.2g} s" if t < 1 else f"{t:.1f} s" for t in last.epoch_time_s.values()),
-                       help="Training time of each network alone in the last epoch.")
-        cols[3].metric("Digits per second (FC · CNN)", " · ".join(f"{r:,.0f}" for r in last.images_per_s.values()))
+        cols[2].markdown(
+            "**Time per epoch** (each network alone, last epoch): "
+            + " · ".join(f"{short[n]} {t:.2g} s" if t < 1 else f"{short[n]} {t:.1f} s"
+                         for n, t in last.epoch_time_s.items())
+            + "  \n**Digits per second:** "
+            + " · ".join(f"{short[n]} {r:,.0f}" for n, r in last.images_per_s.items()))
     elif log.latest is not None:
-        cols[2].metric("Loss now (FC · CNN)", " · ".join(f"{v:.3f}" for v in log.latest.loss.values()))
-        cols[3].metric("Digits per second (both nets)", f"{log.latest.images_per_s:,.0f}")
+        cols[2].markdown("**Loss now:** " + " · ".join(f"{short.get(n, n)} {v:.3f}" for n, v in log.latest.loss.items())
+                         + f"  \n**Digits per second** (both networks): {log.latest.images_per_s:,.0f}")
 
 
 # ---------------------------------------------------------------- after training

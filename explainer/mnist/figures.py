@@ -85,7 +85,8 @@ def _lecture_lines(font_size: int) -> tuple[list[dict], list[dict]]:
 def _curves_layout(font_size: int, height: int, low: float, x_max, shapes: list, notes: list) -> dict:
     # Sizes set on every text: Streamlit's chart theme would otherwise shrink ticks and legend to 12 px.
     ticks = dict(tickfont=dict(size=font_size))
-    axis = dict(title=dict(text="digits seen", font=dict(size=font_size)), range=[0, x_max] if x_max else None,
+    x_range = [0, x_max * 1.04] if x_max else None  # room for the last marker: at exactly x_max it is cut in half
+    axis = dict(title=dict(text="digits seen", font=dict(size=font_size)), range=x_range,
                 gridcolor="#eee", zeroline=False, **ticks)
     return dict(
         xaxis=dict(axis, domain=[0, 0.46]), xaxis2=dict(axis, domain=[0.54, 1]),
