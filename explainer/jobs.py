@@ -169,6 +169,7 @@ class Job:
         finally:
             if events is not None and hasattr(events, "close"):
                 events.close()  # runs the generator's finally blocks (frees tensors)
+            events = self._make_events = None  # its closure may hold big inputs (photos): a kept run needs only events + result
             self.finished = time.monotonic()
             self._done.set()
 

@@ -7,16 +7,19 @@ from dataclasses import dataclass
 import streamlit as st
 import torch
 
-import ui  # noqa: F401  (first import routes a deep link through app.py)
-from explainer.augmentation import (DATASET_SIZES, DIGIT_DEFAULT, NONE, SIZES, WITH, Augmentation, Fit, SharedResults,
-                                    SmallData, augment, before_after_figure, compare_events, label_warnings,
-                                    robustness_figure, size_curve_events, size_curve_figure, with_threads)
+from ui import run_inside_app
+from explainer.augmentation import (DATASET_SIZES, DIGIT_DEFAULT, NONE, SIZES, WITH, Augmentation, Fit, SmallData,
+                                    augment, before_after_figure, compare_events, comparison_key, label_warnings,
+                                    robustness_figure, size_curve_events, size_curve_figure, size_curve_key,
+                                    with_threads)
 from explainer.mnist import DigitSet, training_threads
 from ui import keys
 from ui.job_panel import JobPanel, fraction_and_text
 from ui.mnist_widgets import data_banner, digits
 from ui.sidebar import controls, figure_height, font_size, intro, presentation
 from ui.url_state import UrlState
+
+run_inside_app()  # a cold deep link runs this file on its own: run it through app.py
 
 COMPARE = JobPanel(keys.AUG_JOB, what="training run")
 SIZE_CURVE = JobPanel(keys.AUG_SIZE_JOB, what="size curve")
@@ -49,11 +52,6 @@ class AugmentationSettings:
 
     def fit(self) -> Fit:
         return Fit(steps=self.steps, augmentation=self.augmentation)
-
-
-@st.cache_resource
-def _results() -> SharedResults:
-    return SharedResults()
 
 
 def _controls(projected: bool) -> None:
@@ -113,14 +111,15 @@ def _comparison_section(data: DigitSet, settings: AugmentationSettings, fs: int)
     cols = st.columns([1, 1, 1])
     cols[0].select_slider("Training digits", list(SIZES), key="au_n_train", format_func=lambda v: f"{v:,}")
     cols[1].select_slider("Training steps (64 digits each)", STEPS, key="au_steps")
-    key = ("compare", data.name, settings.n_train, settings.fit())
     setup = SmallData(n_train=settings.n_train, fit=settings.fit())
+    key = comparison_key(data, setup)   # identical settings and data: one run, replayed to everyone who asks
     COMPARE.start_button("Train both", lambda: with_threads(compare_events(data, setup), training_threads()),
-                         context=key, where=cols[2], icon=":material/play_arrow:")
-    COMPARE.show(fraction_and_text, on_finish=_results().keep, idle=None)
-    result = _results().get(key)
+                         context=key, share_key=key, where=cols[2], icon=":material/play_arrow:")
+    COMPARE.show(fraction_and_text, idle=None)
+    result = COMPARE.result_for(key)
     if result is None:
-        st.info(f"Press **Train both**: {2 * settings.steps} steps, a few seconds. "
+        st.info(f"Press **Train both**: {2 * settings.steps} steps, a few seconds (at once if someone on this "
+                "server has already run these settings). "
                 f"({min(settings.n_train, data.n_train):,} of {data.n_train:,} training digits"
                 f"{'; the stand-in has no more' if settings.n_train > data.n_train else ''}.)",
                 icon=":material/school:")
@@ -154,16 +153,18 @@ def _size_section(data: DigitSet, settings: AugmentationSettings, fs: int) -> No
         st.caption("Deep networks have millions of weights; small data sets are why augmentation, transfer "
                    "learning and few-shot learning exist.")
     with left:
-        key = ("sizes", data.name, settings.fit())
-        SIZE_CURVE.start_button("Run the size curve", lambda: with_threads(size_curve_events(data, settings.fit()),
+        fit = settings.fit()
+        key = size_curve_key(data, fit)
+        SIZE_CURVE.start_button("Run the size curve", lambda: with_threads(size_curve_events(data, fit),
                                                                             training_threads()),
-                                context=key, icon=":material/play_arrow:")
-        SIZE_CURVE.show(fraction_and_text, on_finish=_results().keep, idle=None)
-        curve = _results().get(key)
+                                context=key, share_key=key, icon=":material/play_arrow:")
+        SIZE_CURVE.show(fraction_and_text, idle=None)
+        curve = SIZE_CURVE.result_for(key)
         if curve is None:
             st.info(f"LeNet-5 trained on {', '.join(f'{s:,}' for s in sorted({min(s, data.n_train) for s in SIZES}))} "
                     f"digits, with and without the augmentation above, {settings.steps} steps each: about "
-                    "half a minute. Finished curves are kept for everyone with the same settings.",
+                    "half a minute. A curve anyone on this server has run with the same settings comes back "
+                    "at once.",
                     icon=":material/school:")
             return
         st.plotly_chart(size_curve_figure(curve, font_size=fs), config={"displayModeBar": False}, key="au_sizes")

@@ -9,21 +9,23 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-import ui  # noqa: F401  (first import routes a deep link through app.py)
-from explainer.augmentation import SharedResults, with_threads
+from ui import run_inside_app
+from explainer.augmentation import with_threads
 from explainer.config import offline
 from explainer.features import load_model
 from explainer.images import ImageError, fit_within, load_image
 from explainer.mnist import DigitSet, training_threads
 from explainer.transfer import (FINE_TUNE, FROZEN, KS, MAX_PER_CLASS, SCRATCH, PhotoSetError, TransferSetup,
-                                cached_pretrained, check_classes, frozen_features_new_head, layers_figure,
-                                photo_features, photo_transfer_events, pretrain_then_grid_events,
+                                cached_pretrained, check_classes, frozen_features_new_head, grid_key, layers_figure,
+                                photo_features, photo_key, photo_transfer_events, pretrain_then_grid_events,
                                 probabilities_figure, source_accuracy, texture_classes, transfer_figure)
 from ui import keys
 from ui.job_panel import JobPanel, fraction_and_text
 from ui.mnist_widgets import data_banner, digits
 from ui.sidebar import controls, figure_height, font_size, intro, presentation
 from ui.url_state import UrlState
+
+run_inside_app()  # a cold deep link runs this file on its own: run it through app.py
 
 GRID = JobPanel(keys.TR_GRID_JOB, what="transfer run")
 PHOTOS = JobPanel(keys.TR_PHOTO_JOB, what="photo training")
@@ -50,12 +52,6 @@ class TransferSettings:
         return cls(**{f.name: st.session_state[f"tr_{f.name}"] for f in dataclasses.fields(cls)})
 
 
-@st.cache_resource
-def _grids() -> SharedResults:
-    """Finished grids of every session, keyed by data set and settings (they are the same for all)."""
-    return SharedResults()
-
-
 @st.cache_resource(show_spinner="Loading ResNet18…")
 def _resnet18():
     return load_model("ResNet18", download_if_missing=not offline())  # shared, read-only
@@ -74,18 +70,19 @@ def _digits_section(data: DigitSet, settings: TransferSettings, fs: int) -> None
     with cols[0], controls("Training steps"):
         st.select_slider("Training steps per run (64 digits each)", STEPS, key="tr_steps")
     setup = TransferSetup(steps=settings.steps)
-    key = (data.name, data.source, setup)
+    key = grid_key(data, setup)   # identical settings and data: one run, replayed to everyone who asks
     GRID.start_button("Run the transfer experiment", lambda: with_threads(pretrain_then_grid_events(data, setup),
                                                                           training_threads()),
-                      context=key, where=cols[1], icon=":material/play_arrow:")
-    grid = _grids().get(key)
+                      context=key, share_key=key, where=cols[1], icon=":material/play_arrow:")
+    grid = GRID.result_for(key)
     if grid is not None:   # the main picture before the job's status line
         _grid_chart(data, grid, fs)
-    GRID.show(fraction_and_text, on_finish=_grids().keep, idle=None)
+    GRID.show(fraction_and_text, idle=None)
     if grid is None:
         pretrained = cached_pretrained(data)
         st.info(f"Press **Run the transfer experiment**: {'pretraining on 0–4 (a few seconds, once), then ' if pretrained is None else ''}"
-                f"3 ways x {len(KS)} values of k = {3 * len(KS)} short runs of {settings.steps} steps.",
+                f"3 ways x {len(KS)} values of k = {3 * len(KS)} short runs of {settings.steps} steps (at once "
+                "if someone on this server has already run these settings).",
                 icon=":material/school:")
         return
     _grid_details(data, grid, fs)
@@ -175,11 +172,6 @@ def _texture_classes(settings: TransferSettings) -> dict[str, list[tuple[str, np
     return {name: [(f"tex:{name}:{j}", t) for j, t in enumerate(items[:-1])] for name, items in tiles.items()}
 
 
-def _keep_photos(job, context) -> None:
-    if job.result is not None:
-        st.session_state[keys.TR_PHOTO_RESULT] = (context, job.result)
-
-
 def _photo_section(settings: TransferSettings, fs: int) -> None:
     st.header("On your own photos: the lecture's recipe")
     st.markdown("ResNet18, **every weight frozen**, its last layer `fc` replaced by a new `nn.Linear(512, classes)`; "
@@ -196,15 +188,14 @@ def _photo_section(settings: TransferSettings, fs: int) -> None:
         st.warning(str(err), icon=":material/info:")
         return
     known = st.session_state.setdefault(FEATURES, {})
-    ids = tuple(pid for items in photos.values() for pid, _ in items) + tuple(photos)
+    key = photo_key(loaded, photos)   # the same photos in the same classes: one run for every session
     PHOTOS.start_button("Train the new head", lambda: with_threads(photo_transfer_events(loaded, photos, known),
                                                                    training_threads()),
-                        context=ids, icon=":material/play_arrow:")
-    PHOTOS.show(fraction_and_text, on_finish=_keep_photos, idle=None)
-    kept = st.session_state.get(keys.TR_PHOTO_RESULT)
-    if kept is None or kept[0] != ids:
-        return
-    _photo_result(loaded, kept[1], photos, settings, fs)
+                        context=key, share_key=key, icon=":material/play_arrow:")
+    PHOTOS.show(fraction_and_text, idle=None)
+    result = PHOTOS.result_for(key)
+    if result is not None:
+        _photo_result(loaded, result, photos, settings, fs)
 
 
 def _photo_result(loaded, result, photos, settings: TransferSettings, fs: int) -> None:

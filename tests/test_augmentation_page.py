@@ -113,3 +113,40 @@ def test_transfer_presentation_puts_the_chart_under_the_title(stand_in):
     assert "Training steps" in at.get("popover")[0].proto.popover.label
     assert "Take a network trained on a large" not in _text(at)
     assert [h.value for h in at.header] == ["On your own photos: the lecture's recipe"]  # digits header folded away
+
+
+def _press(at, label: str) -> None:
+    next(b for b in at.button if b.label == label).click().run()
+    assert_no_exception(at)
+
+
+def test_two_sessions_with_the_same_settings_share_one_comparison_run(stand_in):
+    """Issue 10: the second student's press replays the first one's run; other settings start a fresh run."""
+    query = {"au_n_train": "100", "au_steps": "100"}
+    first = run_page(AUG, query=query)
+    _press(first, "Train both")
+    run = _finish(first, "aug_job")
+    second = run_page(AUG, query=query)
+    assert "Test accuracy, no augmentation" not in [m.label for m in second.metric]   # nothing shown unasked
+    _press(second, "Train both")
+    replay = second.session_state["aug_job"]
+    assert replay.replayed and replay.run_id == run.run_id and replay.result is run.result
+    assert "Test accuracy, no augmentation" in [m.label for m in second.metric]
+    assert "had already finished on this server" in _text(second)
+    second.select_slider(key="au_steps").set_value(200).run()
+    assert "Test accuracy, no augmentation" not in [m.label for m in second.metric]   # not these settings' result
+    _press(second, "Train both")
+    fresh = second.session_state["aug_job"]
+    assert fresh.run_id != run.run_id and not fresh.replayed
+    fresh.cancel()   # the only watcher: the run stops
+
+
+def test_two_sessions_with_the_same_settings_share_one_transfer_run(stand_in):
+    first = run_page(TRANSFER, query={"tr_steps": "50"})
+    _press(first, "Run the transfer experiment")
+    run = _finish(first, "tr_grid_job")
+    second = run_page(TRANSFER, query={"tr_steps": "50"})
+    _press(second, "Run the transfer experiment")
+    replay = second.session_state["tr_grid_job"]
+    assert replay.replayed and replay.run_id == run.run_id and replay.result is run.result
+    assert "test digits 5–9" in _text(second) and "had already finished on this server" in _text(second)

@@ -126,6 +126,11 @@ class JobPanel:
     def finished_ok(self) -> bool:
         return self.job is not None and self.job.state == DONE
 
+    def result_for(self, context: Any) -> Any:
+        """The result of this session's finished run if it was started with ``context`` (e.g. its share
+        key), else None: a run of other settings is not shown as if it were this one."""
+        return self.job.result if self.finished_ok and self.context == context else None
+
     # --- start ------------------------------------------------------------------------
     def start(self, make_events: Callable[[], Iterator[Any]], *, context: Any = None,
               share_key: Hashable | None = None) -> None:

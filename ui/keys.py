@@ -29,4 +29,3 @@ TR_GRID_JOB = "tr_grid_job"               # transfer on digits: 3 methods x k gr
 TR_PHOTO_JOB = "tr_photo_job"             # transfer on photos: new head on frozen features
 TR_FEATURES = "tr_features"               # {photo id: (512,) features}: this session's uploads only
 TR_DECODED = "tr_decoded"                 # {upload id: decoded RGB}: this session's uploads only
-TR_PHOTO_RESULT = "tr_photo_result"       # (settings, result) of the last photo run

@@ -8,7 +8,8 @@
   (``Progress``) for the job runner.
 - :mod:`~explainer.augmentation.experiments`: little data with and without augmentation
   (``compare_events``), accuracy vs training-set size (``size_curve_events``).
-- :mod:`~explainer.augmentation.results`: finished results kept per setting (``SharedResults``).
+- :mod:`~explainer.augmentation.run_keys`: share keys of the experiments (``comparison_key``,
+  ``size_curve_key``, ``data_identity``): equal keys, one run replayed to every session.
 - :mod:`~explainer.augmentation.figures`: plotly figures of the page.
 """
 from explainer.augmentation.experiments import (
@@ -44,7 +45,7 @@ from explainer.augmentation.fitting import (
                                                 staged,
                                                 with_threads,
 )
-from explainer.augmentation.results import SharedResults
+from explainer.augmentation.run_keys import comparison_key, data_identity, size_curve_key
 from explainer.augmentation.transforms import (
                                                 DIGIT_DEFAULT,
                                                 Augmentation,
@@ -63,10 +64,12 @@ __all__ = [
     "Augmentation", "DIGIT_DEFAULT", "augment", "augmented_batch", "augmented_floats", "label_warnings", "moved",
     "random_matrices", "sampling_grid", "warp",
     # training runs
-    "Fit", "Progress", "SharedResults", "Step", "fit_events", "fit_inputs_events", "run_to_end", "staged", "with_threads",
+    "Fit", "Progress", "Step", "fit_events", "fit_inputs_events", "run_to_end", "staged", "with_threads",
     # experiments
     "NONE", "WITH", "SHIFTS", "ANGLES", "SIZES", "SmallData", "Comparison", "SizeCurve", "compare_events",
     "size_curve_events", "rotation_accuracy", "test_accuracy", "training_subset",
+    # share keys (one run per key for the whole server)
+    "data_identity", "comparison_key", "size_curve_key",
     # figures
     "COLOURS", "DATASET_SIZES", "before_after_figure", "readable", "robustness_figure",
     "size_curve_figure",

@@ -5,6 +5,7 @@
   and a new head, or fine-tuned (``transfer_grid_events``).
 - :mod:`~explainer.transfer.photos`: the lecture's recipe on photos: frozen ResNet18
   features once per photo, a new linear head, leave-one-out accuracy.
+- :mod:`~explainer.transfer.run_keys`: share keys of both runs (``grid_key``, ``photo_key``).
 - :mod:`~explainer.transfer.figures`: plotly figures of the page.
 """
 from explainer.transfer.digits import (
@@ -58,6 +59,7 @@ from explainer.transfer.photos import (
                                        texture_classes,
                                        train_head,
 )
+from explainer.transfer.run_keys import grid_key, photo_key
 
 __all__ = [
     # digits
@@ -69,6 +71,8 @@ __all__ = [
     "MIN_PER_CLASS", "MAX_PER_CLASS", "PhotoSetError", "check_classes", "texture_classes", "frozen_body",
     "features_events", "fit_heads", "train_head", "leave_one_out", "PhotoHead", "LeaveOneOut",
     "PhotoResult", "photo_transfer_events", "photo_features",
+    # share keys
+    "grid_key", "photo_key",
     # figures
     "transfer_figure", "layers_figure", "probabilities_figure",
 ]

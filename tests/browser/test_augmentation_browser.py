@@ -61,7 +61,8 @@ def test_one_transfer_run(page, server_url):
 
 
 def _run_transfer_unless_done(page) -> None:
-    """Results are shared by the whole server: start the run only if no chart is there yet."""
+    """Start the run unless this page shows its chart already; a run of the same settings that another
+    session has finished on this server comes back at once (one shared run per setting)."""
     if page.locator(TR_MAIN).count() == 0:
         page.locator("button", has_text="Run the transfer experiment").first.click()
     page.locator(f"{TR_MAIN} .main-svg").first.wait_for(timeout=TRAIN_MS)
