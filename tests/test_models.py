@@ -39,6 +39,19 @@ def test_offline_gives_an_untrained_network_that_says_so(hub):
     assert loaded.device == torch.device("cpu")
 
 
+def test_untrained_networks_are_the_same_in_every_process_and_leave_the_random_stream_alone(hub):
+    """A shared link of an untrained network must show its receiver the maps its sender saw, after a restart
+    or on another replica: the random initialisation comes from a fixed seed, not the process's stream."""
+    torch.manual_seed(123)
+    expected_next = torch.rand(3)
+    torch.manual_seed(123)
+    first = features.load_model("ResNet18").model.state_dict()
+    assert torch.equal(torch.rand(3), expected_next)           # the process's own stream went on untouched
+    torch.manual_seed(456)                                        # a process in another state
+    second = features.load_model("ResNet18").model.state_dict()
+    assert all(torch.equal(first[k], second[k]) for k in first)
+
+
 def test_missing_file_without_download_names_the_prefetch_command(hub):
     loaded = features.load_model("ResNet18", download_if_missing=False)
     assert not loaded.pretrained

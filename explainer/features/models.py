@@ -64,6 +64,7 @@ MODELS: dict[str, ModelSpec] = {
 
 #: The extra model the style-transfer page loads (its ``features.`` part, from the same file).
 STYLE_WEIGHTS = tvm.VGG19_Weights.IMAGENET1K_V1
+UNTRAINED_SEED = 0   # random-init networks are the same in every process (and every replica)
 
 
 @dataclass
@@ -92,7 +93,7 @@ class LoadedModel:
 
 def _build(spec: ModelSpec, *, device: torch.device | None, progress: weights.Progress | None,
            download_if_missing: bool) -> LoadedModel:
-    model = spec.builder(weights=None)  # random init; the weights file is loaded by weights.py
+    model = untrained(spec)  # the weights file, if there is one, is loaded over it by weights.py
     status = weights.pretrained_or_untrained(model, spec.weights, progress=progress,
                                        download_if_missing=download_if_missing)
     loaded = _freeze(LoadedModel(name=spec.name, model=model, weights_enum=spec.weights, status=status,
@@ -100,6 +101,14 @@ def _build(spec: ModelSpec, *, device: torch.device | None, progress: weights.Pr
     with torch.inference_mode():  # first conv call initialises oneDNN/cuDNN: pay it while loading,
         loaded.model(torch.zeros(1, 3, 64, 64, device=loaded.device))  # not on the first picture
     return loaded
+
+
+def untrained(spec: ModelSpec) -> torch.nn.Module:
+    """``spec``'s network with torchvision's random initialisation, drawn from a fixed seed: every server
+    process shows the same untrained feature maps, so a shared link still shows what its sender saw."""
+    with torch.random.fork_rng(devices=[]):  # leaves the process's random stream as it was
+        torch.manual_seed(UNTRAINED_SEED)
+        return spec.builder(weights=None)
 
 
 def _freeze(loaded: LoadedModel) -> LoadedModel:
@@ -127,7 +136,7 @@ def with_user_weights(loaded: LoadedModel, data: bytes) -> LoadedModel:
     message for the user if the file is unreadable or does not fit the architecture.
     """
     state = weights.load_user_state_dict(data)
-    model = loaded.spec.builder(weights=None) if loaded.spec else copy.deepcopy(loaded.model)
+    model = untrained(loaded.spec) if loaded.spec else copy.deepcopy(loaded.model)
     try:
         model.load_state_dict(state)
     except RuntimeError as err:

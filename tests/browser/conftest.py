@@ -113,12 +113,13 @@ def page(browser):
 
 
 def wait_idle(page, timeout_s: float = 90, quiet_s: float = 1.0) -> None:
-    """Wait until Streamlit has finished running the script (no 'Running…' widget for quiet_s)."""
+    """Wait until Streamlit has finished running the script (no 'Running…' widget and no spinner, such as
+    a cached model's "Building the network…", for quiet_s)."""
     page.wait_for_selector('[data-testid="stApp"]')
     deadline = time.monotonic() + timeout_s
     quiet_since = None
     while time.monotonic() < deadline:
-        running = page.locator('[data-testid="stStatusWidget"]').count() > 0
+        running = page.locator('[data-testid="stStatusWidget"], [data-testid="stSpinner"]').count() > 0
         if running:
             quiet_since = None
         elif quiet_since is None:

@@ -32,3 +32,5 @@ def test_first_request_to_a_fresh_server_can_be_a_deep_link(page, path):
         open_page(page, url, path, timeout_s=180)
         assert path in page.url
         assert page.locator("h1").first.inner_text().strip() != "ConvScope"
+        assert page.get_by_text("Presentation mode").count() >= 1, "the shared sidebar is missing"
+        screenshot(page, f"cold-{path}")
