@@ -6,6 +6,8 @@ Run by hand (each run starts its own server on a free 127.0.0.1 port unless --at
     .venv/bin/python benchmarks/bench_load.py --students 10 --pages kernels --tag gc-off \
         --server-arg=--runner.postScriptGC=false                               # one lever, one page
     .venv/bin/python benchmarks/bench_load.py --scenario train --students 10   # N students press Train
+    .venv/bin/python benchmarks/bench_load.py --scenario style --students 5    # N students press Paint (128 px)
+    .venv/bin/python benchmarks/bench_load.py --scenario style --differ        # ... each with their own β
     .venv/bin/python benchmarks/bench_load.py --scenario cold --students 20    # deep link, cold server
     .venv/bin/python benchmarks/bench_load.py --processes 2                    # 2 servers behind nginx
 
@@ -13,6 +15,10 @@ Prints JSON and writes benchmarks/results/load-<scenario>-<tag>.json: latency p5
 and of moves, failed reruns, exceptions, server RSS (sampled every 0.5 s) and CPU, bytes per rerun
 (websocket protobuf bytes, plus /media image bytes the browser would fetch), the 1-minute load
 average before and after (the machine is shared: compare runs made under similar load).
+For ``train``/``style``: "click" is the time from sending the button's ``rerun_script`` to that run's
+``script_finished`` (the button sits outside any fragment, so it is a whole-page run); "max gap" the
+longest a student's page went without any new element (progress, queue position, picture) from the
+click's answer until the run that shows the finished job.
 The benchmark's own CPU (client_cpu_s) runs on the same cores as the server: it is reported too.
 """
 from __future__ import annotations
@@ -136,17 +142,52 @@ async def run_moves(servers, args) -> dict:
     return {"runs": results}
 
 
-async def run_train(servers, args) -> dict:
-    n = args.students[0]
-    watches, numbers = await measured(servers, scenarios.class_trains(
-        servers.url, students=n, query=args.train_query, limit_s=args.train_limit, timeout=args.timeout))
+async def run_job(servers, args) -> dict:
+    """``train`` / ``style``: N students press the page's start button within a few seconds of each other."""
+    n, job = args.students[0], scenarios.JOB_PAGES[args.scenario]
+    query = args.query if args.query is not None else (args.train_query if args.scenario == "train" else None)
+    if args.warm:  # the lecturer's own visit: imports, data and network loaded once before the class arrives
+        await scenarios.class_moves(servers.url, job.page, students=1, moves=0, think_s=0, timeout=args.timeout)
+    watches, numbers = await measured(servers, scenarios.class_starts(
+        servers.url, job, students=n, query=query, differ=args.differ, within_s=args.arrive,
+        limit_s=args.train_limit, timeout=args.timeout))
     clicks = [w.click for w in watches if w.click is not None]
     done = [w.finished_after_s for w in watches if w.finished_after_s is not None]
-    return {"students": n, "query": args.train_query, "click": summarise_runs(clicks),
+    late = await late_click(servers, job, watches[0].query, args) if not args.differ else None
+    return {"students": n, "page": job.page, "query": query if query is not None else job.query, "warm": args.warm,
+            "differ": (job.vary if args.differ else None), "distinct_settings": len({w.query for w in watches}),
+            "click": summarise_runs(clicks),
             "finished": len(done), "finished_after_s": quantiles(done), "all_finished_within_s":
             round(max(done), 1) if len(done) == n else None,
             "max_gap_between_updates_s": quantiles([w.max_gap_s for w in watches]),
+            "saw_queue_position": sum(w.saw_queue for w in watches),
+            "per_student": [{"query": w.query, "click_s": round(w.click.latency_s, 3) if w.click else None,
+                             "max_gap_s": round(w.max_gap_s, 2), "max_gap_ended_s": w.max_gap_ended_s,
+                             "updates": w.updates, "saw_queue": w.saw_queue,
+                             "finished_after_s": round(w.finished_after_s, 1) if w.finished_after_s else None}
+                            for w in watches],
+            "late_student_replayed_click": late,
             "problems": [w.problem for w in watches if w.problem][:10], **numbers}
+
+
+async def late_click(servers, job, query: str, args) -> dict | None:
+    """One more student, alone, after the class: the press is answered from the finished shared run
+    (the results drawn in the click's own answer). Server CPU of that answer, and its latency."""
+    from st_client import Session
+
+    s = Session(servers.url, timeout=args.timeout)
+    try:
+        await s.open(job.page, query)
+        button = s.find(job.button, ("button",))
+        if button is None:
+            return None
+        c0 = servers.cpu_s()
+        run = await s.click(button)
+        await asyncio.sleep(0.05)
+        return {"latency_s": round(run.latency_s, 3), "server_cpu_ms": round((servers.cpu_s() - c0) * 1000),
+                "status": run.status, "ws_kb": round(run.bytes / 1024, 1), "exceptions": run.exceptions[:3]}
+    finally:
+        await s.close()
 
 
 async def run_cold(servers, args) -> dict:
@@ -160,7 +201,7 @@ async def run_cold(servers, args) -> dict:
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--scenario", choices=["moves", "train", "cold"], default="moves")
+    p.add_argument("--scenario", choices=["moves", "train", "style", "cold"], default="moves")
     p.add_argument("--pages", type=lambda s: s.split(","), default=PAGES)
     p.add_argument("--page", default="kernels", help="deep-link page for --scenario cold")
     p.add_argument("--students", type=lambda s: [int(x) for x in s.split(",")], default=None)
@@ -175,13 +216,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--attach", default=None, help="use a running server at this 127.0.0.1 URL")
     p.add_argument("--attach-pid", type=int, action="append", default=[], help="its PID(s), for RSS/CPU")
     p.add_argument("--train-query", default="mn_n=5000&mn_epochs=1")
+    p.add_argument("--query", default=None, help="train/style: the URL settings (default: the scenario's)")
+    p.add_argument("--differ", action="store_true",
+                   help="train/style: each student varies one setting (seed / style weight): no shared run")
+    p.add_argument("--cold-server", dest="warm", action="store_false",
+                   help="train/style: no visit before the class (by default one page load warms the server)")
     p.add_argument("--train-limit", type=float, default=240.0, help="give up watching a job after this, s")
     p.add_argument("--timeout", type=float, default=120.0, help="longest wait for one script run, s")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--tag", default="default")
     args = p.parse_args(argv)
     if args.students is None:
-        args.students = {"moves": [1, 10, 40], "train": [10], "cold": [20]}[args.scenario]
+        args.students = {"moves": [1, 10, 40], "train": [10], "style": [5], "cold": [20]}[args.scenario]
     if max(args.students) > 200 or args.moves > 50:
         p.error("bounded on purpose: at most 200 students and 50 moves each")
     return args
@@ -189,22 +235,25 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    load0 = round(os.getloadavg()[0], 2)
+    loads0 = os.getloadavg()
+    load0 = round(loads0[0], 2)
     if args.attach:
         require_loopback(args.attach)
         servers = server_proc.Servers(url=args.attach.rstrip("/"), pids=args.attach_pid)
     else:
         servers = server_proc.start(args.server_arg, processes=args.processes, app_dir=args.app_dir)
     try:
-        runner = {"moves": run_moves, "train": run_train, "cold": run_cold}[args.scenario]
+        runner = {"moves": run_moves, "train": run_job, "style": run_job, "cold": run_cold}[args.scenario]
         body = asyncio.run(runner(servers, args))
         peak = servers.peak_rss_mb()
     finally:
         if not args.attach:
             servers.stop()
     save(f"load-{args.scenario}-{args.tag}", {
-        "scenario": args.scenario, "tag": args.tag, "app_dir": str(args.app_dir), "server_args": args.server_arg, "processes": args.processes,
-        "think_s": args.think, "moves_each": args.moves, "cpus": os.cpu_count(), "load_average_1min_at_start": load0,
+        "scenario": args.scenario, "tag": args.tag, "app_dir": str(args.app_dir), "server_args": args.server_arg,
+        "processes": args.processes, "think_s": args.think, "moves_each": args.moves, "cpus": os.cpu_count(),
+        "load_average_1min_at_start": load0, "load_average_1_5_15_at_start": [round(x, 2) for x in loads0],
+        "load_average_1_5_15_at_end": [round(x, 2) for x in os.getloadavg()],
         "server_peak_rss_mb": round(peak), **body})
 
 

@@ -29,11 +29,29 @@ def moves_table(paths) -> str:
     return "\n".join(rows)
 
 
+def jobs_table(paths) -> str:
+    """``train`` / ``style`` runs: N students press the start button within a few seconds."""
+    rows = ["| result | page, settings | N (distinct) | click p50/p95/max s | max gap p50/p95 s | finished, all within s | "
+            "server CPU s | RSS max MB | late replayed click: s / CPU ms | load avg |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for path in paths:
+        d = json.loads(path.read_text())
+        gap, late = d["max_gap_between_updates_s"], d.get("late_student_replayed_click") or {}
+        rows.append(f"| {path.stem} | {d.get('page', 'mnist')} {d['query']} | {d['students']} "
+                    f"({d.get('distinct_settings', 1)}) | {_lat(d['click'])} | {gap.get('p50')} / {gap.get('p95')} | "
+                    f"{d['finished']}, {d['all_finished_within_s']} | {d['server_cpu_s']} | {d['server_rss_mb_max']} | "
+                    f"{late.get('latency_s', '-')} / {late.get('server_cpu_ms', '-')} | "
+                    f"{d['load_average_1min_at_start']} → {d['load_average_1min_at_end']} |")
+    return "\n".join(rows)
+
+
 def main() -> None:
     tags = sys.argv[1:]
     paths = sorted(p for p in RESULTS.glob("load-moves-*.json") if not tags or p.stem[len("load-moves-"):] in tags)
     print(moves_table(paths))
-    for p in sorted(RESULTS.glob("load-train-*.json")) + sorted(RESULTS.glob("load-cold-*.json")):
+    jobs = sorted(RESULTS.glob("load-train-*.json")) + sorted(RESULTS.glob("load-style-*.json"))
+    print(jobs_table([p for p in jobs if not tags or p.stem.split("-", 2)[-1] in tags]))
+    for p in sorted(RESULTS.glob("load-cold-*.json")):
         print(p.stem, json.dumps({k: v for k, v in json.loads(p.read_text()).items() if k not in ("cpus",)}))
 
 

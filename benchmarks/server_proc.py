@@ -27,8 +27,10 @@ def free_port() -> int:
 
 
 def app_env() -> dict:
-    """The environment the tests use: offline; shared MNIST and paintings when this machine has them."""
+    """The environment the tests use: offline; shared MNIST and paintings when this machine has them;
+    idle OpenMP threads sleep (as scripts/app.sh and the Dockerfile set it)."""
     env = dict(os.environ, CONVSCOPE_OFFLINE="1", PYTHONUNBUFFERED="1")
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     shared = ROOT.parent / "shared" / "data"
     if shared.is_dir():
         env.setdefault("CONVSCOPE_DATA", str(shared))

@@ -123,7 +123,8 @@ class Session:
         self.cache_misses = 0
         self.auto_reruns = 0
         self.full_run_done = asyncio.Event()    # set on each finished full run (for job watchers)
-        self.last_update = 0.0                   # monotonic time of the last finished run that drew something
+        self.last_update = 0.0                   # monotonic time of the last delta (anything drawn)
+        self.last_texts: dict[str, str] = {}     # element kind -> text of the newest progress bar / alert
         self._waiter: dict | None = None
         self._reader: asyncio.Task | None = None
         self._send_lock = asyncio.Lock()
@@ -373,8 +374,12 @@ class Session:
                 run.exceptions.append(text)
         elif kind == "imgs":
             self.media_urls.extend(i.url for i in el.imgs.imgs if i.url.startswith("/media/"))
-        elif kind == "alert" and run is not None and el.alert.format == el.alert.ERROR:
-            run.error_boxes.append(el.alert.body[:200])
+        elif kind == "progress":
+            self.last_texts["progress"] = el.progress.text
+        elif kind == "alert":
+            self.last_texts["alert"] = el.alert.body
+            if run is not None and el.alert.format == el.alert.ERROR:
+                run.error_boxes.append(el.alert.body[:200])
         elif kind in WIDGET_KINDS:
             self._register_widget(kind, getattr(el, kind), msg.delta.fragment_id, in_sidebar)
 

@@ -7,7 +7,7 @@ from ui.image_picker import image_picker
 from ui.sidebar import advanced, controls, font_size, intro, presentation
 from ui.style_widgets import (CONTENT_WEIGHTS, INITS, ITERATIONS, KEY, LAYER_WEIGHTS, LAYERS, OPTIMIZERS, SIZES,
                               STYLE_LAYERS, STYLE_WEIGHTS, TV_WEIGHTS, StylePageSettings, gram_section, output_image,
-                              paint_button, painting_panel, schedule_caption, sci, style_net)
+                              paint_button, painting_panel, picture_jpeg, schedule_caption, sci, style_net)
 from ui.url_state import UrlState
 
 run_inside_app()  # a cold deep link runs this file on its own: run it through app.py
@@ -41,11 +41,11 @@ def pictures(boxes):
     """The content and style pickers, each with its picture (two columns inline, stacked when projected)."""
     with boxes[0].container(border=True):
         content = image_picker("sty_content", url, label="Content photo", default="chelsea", max_side=512)
-        st.image(content.rgb, caption=content.caption, width="stretch")
+        st.image(picture_jpeg(content), caption=content.caption, width="stretch")
     with boxes[1].container(border=True):
         style = image_picker("sty_style", url, label="Style picture", max_side=512,
                              default="file-starry_night" if "file-starry_night" in samples else "gravel")
-        st.image(style.rgb, caption=style.caption, width="stretch")
+        st.image(picture_jpeg(style), caption=style.caption, width="stretch")
     url.write()  # after the pickers: they bind their own keys
     return content, style
 

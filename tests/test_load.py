@@ -59,3 +59,13 @@ def test_deep_link_gets_the_shared_sidebar_and_page_widgets(server):
     run, sidebar, toggle, pages = run_async(visit())
     assert not run.failed and sidebar and toggle is not None
     assert {"kernels", "geometry"} <= set(pages)  # the navigation message named the app's pages
+
+
+def test_two_students_paint_the_same_small_picture(server):
+    """The style scenario at its smallest: both presses answered, both pages watch the run to its end."""
+    job = scenarios.JOB_PAGES["style"]
+    watches = run_async(scenarios.class_starts(server.url, job, students=2, query="sty_size=64&sty_iters=10",
+                                               within_s=0.5, limit_s=240, timeout=150))
+    assert [w.problem for w in watches] == ["", ""]
+    assert all(w.click is not None and not w.click.failed for w in watches)
+    assert all(w.finished_after_s is not None and w.updates > 0 for w in watches)

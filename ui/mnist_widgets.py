@@ -334,7 +334,7 @@ def analysis_section(data: DigitSet, settings: MnistSettings, fs: int, present: 
     with tabs[2]:
         _mistakes(data, preds, fs, present, job_id)
     with tabs[3]:
-        _filters_and_maps(data, settings.digit, models[CNN_NAME], fs)
+        _filters_and_maps(data, settings.digit, models[CNN_NAME], fs, job_id)
     with tabs[4]:
         _downloads(log, models, job_id)
     with tabs[0]:  # last: the shift curve is the slowest view, the other tabs need not wait for it
@@ -359,10 +359,10 @@ def _lecture_verdict(log: TrainingLog, preds, data: DigitSet) -> None:
            "kernels everywhere." if acc[MLP_NAME] > 0.93 else ""))
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=96, show_spinner=False)
 def _run_figure(key: tuple, _build):
-    """A figure of a finished run's analysis, built once per (run, view, size) for every page that shows it:
-    a class whose run has just ended redraws these all at once."""
+    """A figure (or a few) of a finished run's analysis, built once per (run, view, inputs, size) for every page
+    that shows it: a class whose shared run has just ended redraws these all at once (read-only once built)."""
     return _build()
 
 
@@ -397,41 +397,50 @@ def _translation_test(data: DigitSet, settings: MnistSettings, models, fs: int, 
         st.slider("Shift right (pixels)", -8, 8, key=KEY["shift_x"])
         st.slider("Shift down (pixels)", -8, 8, key=KEY["shift_y"])
         st.slider("Rotate (degrees)", -60, 60, step=5, key=KEY["rotation"])
-    i, label = settings.digit, int(data.test_labels[settings.digit])
-    moved = analysis.move_digit(data.test_images[i], dx=settings.shift_x, dy=settings.shift_y,
-                                angle=settings.rotation)
-    probs = {name: analysis.predict(m, moved[None], data.mean, data.std)[0][0] for name, m in models.items()}
-    mid.plotly_chart(figures.digit_figure(moved.numpy(), font_size=fs, height=360 if fs > 14 else 300,
-                                          title=f"digit {label}, moved"), key="mnist_moved", config=PLOT_CONFIG)
-    right.plotly_chart(figures.prediction_bars_figure(probs, label, font_size=fs, height=380 if fs > 14 else 320),
-                       key="mnist_bars", config=PLOT_CONFIG)
+    i, dx, dy, angle = settings.digit, settings.shift_x, settings.shift_y, settings.rotation
+
+    def moved_digit_figures():
+        label = int(data.test_labels[i])
+        moved = analysis.move_digit(data.test_images[i], dx=dx, dy=dy, angle=angle)
+        probs = {name: analysis.predict(m, moved[None], data.mean, data.std)[0][0] for name, m in models.items()}
+        return (figures.digit_figure(moved.numpy(), font_size=fs, height=360 if fs > 14 else 300,
+                                     title=f"digit {label}, moved"),
+                figures.prediction_bars_figure(probs, label, font_size=fs, height=380 if fs > 14 else 320))
+
+    moved_fig, bars_fig = _run_figure(("moved", job_id, data.name, i, dx, dy, angle, fs), moved_digit_figures)
+    mid.plotly_chart(moved_fig, key="mnist_moved", config=PLOT_CONFIG)
+    right.plotly_chart(bars_fig, key="mnist_bars", config=PLOT_CONFIG)
     curve = _shift_curve(job_id, data.name, models, data)
-    st.plotly_chart(figures.shift_accuracy_figure(list(range(-6, 7)), curve, current=settings.shift_x, font_size=fs,
-                                                  height=380 if fs > 14 else 320),
-                    key="mnist_shift", config=PLOT_CONFIG)
+    shift_fig = _run_figure(("shift", job_id, data.name, dx, fs), lambda: figures.shift_accuracy_figure(
+        list(range(-6, 7)), curve, current=dx, font_size=fs, height=380 if fs > 14 else 320))
+    st.plotly_chart(shift_fig, key="mnist_shift", config=PLOT_CONFIG)
     st.caption(f"Accuracy on {min(SHIFT_DIGITS, data.n_test)} test digits, each moved sideways by the same number "
                "of pixels. The convolution's kernels are the same at every position and max-pooling forgives small "
                "moves, so the CNN degrades slowly; the fully connected layer has a separate weight for every pixel.")
 
 
-def _filters_and_maps(data: DigitSet, i: int, cnn: torch.nn.Module, fs: int) -> None:
-    st.plotly_chart(figures.filters_figure(analysis.first_layer_filters(cnn), font_size=fs,
-                                           height=260 if fs > 14 else 220,
-                                           title="The 6 learned 5x5 kernels of the first convolution"),
-                    key="mnist_filters", config=PLOT_CONFIG)
+FEATURE_MAP_TITLES = {
+    "conv1": "conv1: 6 feature maps, 28x28 (padding 2 keeps the size)",
+    "relu1": "after max-pool + ReLU: 14x14",
+    "conv2": "conv2: 16 feature maps, 10x10 (5x5 kernels over all 6 maps)",
+    "relu2": "after max-pool + ReLU: 5x5 — these 400 numbers feed the fully connected layers"}
+
+
+def _filters_and_maps(data: DigitSet, i: int, cnn: torch.nn.Module, fs: int, job_id: int) -> None:
+    filters = _run_figure(("filters", job_id, data.name, fs), lambda: figures.filters_figure(
+        analysis.first_layer_filters(cnn), font_size=fs, height=260 if fs > 14 else 220,
+        title="The 6 learned 5x5 kernels of the first convolution"))
+    st.plotly_chart(filters, key="mnist_filters", config=PLOT_CONFIG)
     left, right = st.columns([1, 4], gap="large")
     left.image(255 - data.test_images[i].numpy(), width=200, clamp=True,
                caption=f"test digit {i}: a {int(data.test_labels[i])} (dark = ink)")
-    maps = analysis.feature_maps(cnn, data.test_images[i], data.mean, data.std)
-    titles = {"conv1": "conv1: 6 feature maps, 28x28 (padding 2 keeps the size)",
-              "relu1": "after max-pool + ReLU: 14x14",
-              "conv2": "conv2: 16 feature maps, 10x10 (5x5 kernels over all 6 maps)",
-              "relu2": "after max-pool + ReLU: 5x5 — these 400 numbers feed the fully connected layers"}
+    maps = _run_figure(("maps", job_id, data.name, i, fs), lambda: {
+        layer: figures.feature_maps_figure(m, layer=layer, font_size=fs)
+        for layer, m in analysis.feature_maps(cnn, data.test_images[i], data.mean, data.std).items()})
     with right:
-        for layer, m in maps.items():
-            st.markdown(f"**{titles.get(layer, layer)}**")
-            st.plotly_chart(figures.feature_maps_figure(m, layer=layer, font_size=fs), key=f"mnist_fm_{layer}",
-                            config=PLOT_CONFIG)
+        for layer, fig in maps.items():
+            st.markdown(f"**{FEATURE_MAP_TITLES.get(layer, layer)}**")
+            st.plotly_chart(fig, key=f"mnist_fm_{layer}", config=PLOT_CONFIG)
     st.caption("Red = positive, blue = negative, white = 0 (one colour scale per layer). "
                "Open these networks on the Feature maps page too: they are listed there for this session.")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import threading
+import time
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -238,9 +240,14 @@ def _newest_picture(job) -> tuple[int, np.ndarray] | None:
 
 
 def output_image(fallback: np.ndarray) -> np.ndarray:
-    """The newest painted frame, else ``fallback`` (what a run would start from)."""
+    """The finished (or stopped) painting, else ``fallback`` (what a run starts from).
+
+    Not the newest frame of a running painting: the Gram section is drawn by whole-page runs only,
+    so it would show whichever frame was newest at a click, and a class pressing Paint on a running
+    shared painting would each pay a VGG pass and two new figures for it (issue 10). It shows the
+    start picture while the painting forms and the result once it has ended."""
     job = PAINTING.job
-    picture = _newest_picture(job) if job is not None else None
+    picture = _newest_picture(job) if job is not None and job.is_finished else None
     return picture[1] if picture is not None else fallback
 
 
@@ -256,14 +263,50 @@ def _frame_png(run_id: int, event_index: int, _rgb: np.ndarray) -> bytes:
     return _png(_rgb)
 
 
+class NewestFigure:
+    """One chart of a running job, shared by every page polling it: rebuilt when the job has new events, at
+    most every ``refresh_s`` seconds while it runs (5 pages polling a painting would otherwise each build their
+    own, one event apart: ~40 ms each), and at once when it has finished (read-only once built)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._made: tuple[int, float, object] | None = None  # (events it shows, when built, figure)
+
+    def get(self, n_events: int, finished: bool, build, *, refresh_s: float = 0.4):
+        with self._lock:
+            now, made = time.monotonic(), self._made
+            if made is None or (made[0] != n_events and (finished or now - made[1] >= refresh_s)):
+                self._made = made = (n_events, now, build())
+            return made[2]
+
+
 @st.cache_resource(max_entries=32, show_spinner=False)
-def _loss_figure(run_id: int, n_events: int, fs: int, height: int, _events, _settings: StyleSettings):
-    """The loss curves, built once per new event for every page watching the run (read-only once built)."""
-    fig = loss_curves(_events, _settings, font_size=fs, height=height)
-    # Sizes set on every text: Streamlit's chart theme would otherwise shrink ticks and legend to 12 px.
-    fig.update_xaxes(tickfont_size=fs, title_font_size=fs)
-    fig.update_yaxes(tickfont_size=fs, title_font_size=fs)
-    return fig.update_layout(legend_font_size=fs)
+def _loss_figures(run_id: int, fs: int, height: int) -> NewestFigure:
+    return NewestFigure()
+
+
+def _loss_figure(job, n_events: int, events, settings: StyleSettings, fs: int, height: int):
+    """The loss curves of ``job`` (see ``NewestFigure``)."""
+    def build():
+        fig = loss_curves(events, settings, font_size=fs, height=height)
+        # Sizes set on every text: Streamlit's chart theme would otherwise shrink ticks and legend to 12 px.
+        fig.update_xaxes(tickfont_size=fs, title_font_size=fs)
+        fig.update_yaxes(tickfont_size=fs, title_font_size=fs)
+        return fig.update_layout(legend_font_size=fs)
+    return _loss_figures(job.run_id, fs, height).get(n_events, job.is_finished, build, refresh_s=PAINTING.poll_s)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _jpeg(key: str, shape: tuple[int, ...], _rgb: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(_rgb).save(buf, format="JPEG", quality=90)
+    return buf.getvalue()
+
+
+def picture_jpeg(picked) -> bytes:
+    """A picked content or style picture (``ui.image_picker.PickedImage``) encoded once for every rerun and
+    visitor, instead of on every rerun by ``st.image``."""
+    return _jpeg(picked.key, picked.rgb.shape, picked.rgb)
 
 
 @st.cache_resource(max_entries=8, show_spinner="Drawing the GIF…")
@@ -288,8 +331,8 @@ def _live_view(job, settings: StyleSettings, fs: int, present: bool, label: str)
             _picture_downloads(left, job, image)
     if events:
         with right.container(key=LOSS_KEY):
-            st.plotly_chart(_loss_figure(job.run_id, n_events, fs, figure_height(380, PROJECTED_LOSS_PX), events,
-                                         settings), width="stretch", config=PLOT_CONFIG, key="sty_loss")
+            st.plotly_chart(_loss_figure(job, n_events, events, settings, fs, figure_height(380, PROJECTED_LOSS_PX)),
+                            width="stretch", config=PLOT_CONFIG, key="sty_loss")
         with right:
             explain_numbers(events[-1].losses if job.result is None else job.result.result.losses, settings,
                             present)
