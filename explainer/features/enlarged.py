@@ -22,8 +22,8 @@ import plotly.graph_objects as go
 import torch
 import torch.nn.functional as F
 
-from explainer.features.architecture import Geometry
 from explainer.features.figures import EXACT_SIDE, MAP_QUALITY, PHOTO_QUALITY, colourise, image_uri, lean
+from explainer.features.receptive_fields import Geometry
 from explainer.plotting import DIVERGING, SEQUENTIAL, styled
 
 HOVER_CELLS = 56   # maps up to this size: exact values under the mouse

@@ -19,9 +19,10 @@ import torch.nn.functional as F
 from plotly.subplots import make_subplots
 from PIL import Image
 
-from explainer.features.architecture import LOCAL, LayerRow
+from explainer.features.architecture import LayerRow
 from explainer.features.extraction import ChannelStats
 from explainer.features.filter_matching import PresetMatch
+from explainer.features.receptive_fields import LOCAL
 from explainer.plotting import DIVERGING, SEQUENTIAL, styled
 
 TILE = 96        # at most this many pixels a side per feature-map tile in a grid of up to 16

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from explainer.geometry import stacks
-from explainer.geometry.figures import INPUT, OUTPUT, WINDOW_LINE, cell_grid, polygon
+from explainer.geometry.canvas import INPUT, OUTPUT, WINDOW_LINE, cell_grid, polygon
 from explainer.plotting import styled
 
 DEPTH = (0.45, -0.45)   # screen offset of one unit of depth (y points down)
