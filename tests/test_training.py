@@ -215,3 +215,20 @@ def test_two_students_at_once_both_finish():
         job.touch()
         assert job.wait(60) and job.finished_ok, job.error
         assert any(isinstance(e, EpochDone) for e in job.events)
+
+
+def test_a_point_after_only_a_step_or_two_is_averaged_over_the_last_ten():
+    """An epoch's last event may close a window of one step: its loss would be one noisy batch. Such a point
+    is the mean over the last MIN_STEPS_PER_POINT steps instead; a full window is its own mean."""
+    from explainer.mnist.training import MIN_STEPS_PER_POINT, _Tally
+
+    tally = _Tally(["net"], t_start=0.0)
+    for _ in range(20):
+        tally.add_step({"net": torch.tensor(1.0)}, {"net": torch.tensor(32)}, 64)
+    full = tally.progress(20, 40, 40, 64, now=1.0)
+    assert full.loss["net"] == pytest.approx(1.0) and full.train_acc["net"] == pytest.approx(0.5)
+    tally.add_step({"net": torch.tensor(10.0)}, {"net": torch.tensor(64)}, 64)  # one odd batch, then the event
+    last = tally.progress(21, 40, 40, 64, now=2.0)
+    k = MIN_STEPS_PER_POINT
+    assert last.loss["net"] == pytest.approx(((k - 1) * 1.0 + 10.0) / k)
+    assert last.train_acc["net"] == pytest.approx(((k - 1) * 32 + 64) / (k * 64))

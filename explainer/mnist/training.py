@@ -23,6 +23,7 @@ slower here). On a busy 2-core machine two threads lose far more than they gain
 """
 from __future__ import annotations
 
+import collections
 import math
 import time
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from explainer.mnist.datasets import DigitSet, normalise
 from explainer.mnist.networks import CNN_NAME, MLP_NAME, LeNetSpec, MLPSpec, build, count_parameters
 
 OPTIMIZERS = ("adam", "sgd")
+MIN_STEPS_PER_POINT = 10  # a loss-curve point is a mean over at least this many steps
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,8 @@ class Started:
 
 @dataclass(frozen=True)
 class Progress:
-    """Training so far. ``loss``/``train_acc`` are means over the steps since the last event."""
+    """Training so far. ``loss``/``train_acc`` are means over the steps since the last event (at least the
+    last ``MIN_STEPS_PER_POINT``)."""
 
     step: int
     total_steps: int
@@ -183,14 +186,33 @@ class _Tally:
         self.loss = {k: torch.zeros(()) for k in names}       # summed as tensors: read once per event
         self.hits = {k: torch.zeros((), dtype=torch.long) for k in names}
         self.digits = self.steps = 0
+        self.recent = collections.deque(maxlen=MIN_STEPS_PER_POINT)  # (losses, hits, digits) of the last steps
         self.t_start, self.rate_digits, self.rate_t = t_start, 0, t_start
+
+    def add_step(self, losses: dict[str, torch.Tensor], hits: dict[str, torch.Tensor], digits: int) -> None:
+        for k in losses:
+            self.loss[k] += losses[k]
+            self.hits[k] += hits[k]
+        self.steps += 1
+        self.digits += digits
+        self.recent.append((losses, hits, digits))
+
+    def _means(self) -> tuple[dict[str, float], dict[str, float]]:
+        """Mean loss and accuracy since the last event, or over the last ``MIN_STEPS_PER_POINT`` steps when
+        fewer came since (an epoch's last event often closes a window of a step or two: a noisy point)."""
+        if self.steps >= len(self.recent):
+            return ({k: (v / self.steps).item() for k, v in self.loss.items()},
+                    {k: v.item() / self.digits for k, v in self.hits.items()})
+        digits = sum(d for _, _, d in self.recent)
+        return ({k: torch.stack([losses[k] for losses, _, _ in self.recent]).mean().item() for k in self.loss},
+                {k: sum(hits[k] for _, hits, _ in self.recent).item() / digits for k in self.hits})
 
     def progress(self, step: int, total: int, steps_per_epoch: int, batch: int, now: float) -> Progress:
         """The event for everything since the last one; starts a new tally."""
         elapsed = now - self.t_start
+        loss, train_acc = self._means()
         event = Progress(step=step, total_steps=total, epoch=step / steps_per_epoch, images_seen=step * batch,
-                         loss={k: (v / self.steps).item() for k, v in self.loss.items()},
-                         train_acc={k: v.item() / self.digits for k, v in self.hits.items()},
+                         loss=loss, train_acc=train_acc,
                          images_per_s=(step * batch - self.rate_digits) / max(1e-9, now - self.rate_t),
                          elapsed_s=elapsed, eta_s=(total - step) * elapsed / step)
         for k in self.loss:
@@ -231,6 +253,7 @@ class _Trainer:
     def train_batch(self, x: torch.Tensor, y: torch.Tensor, tally: _Tally, epoch_hits: dict,
                     epoch_time: dict) -> None:
         """One optimiser step of each network on the same batch ``x`` ``(B, 1, 28, 28)``."""
+        losses, hits = {}, {}
         for name in self.names:
             t0 = time.perf_counter()
             logits = self.models[name](x)  # (B, 10)
@@ -239,14 +262,11 @@ class _Trainer:
             loss.backward()
             self.optimizers[name].step()
             self.schedulers[name].step()
-            correct = (logits.detach().argmax(1) == y).sum()
-            tally.loss[name] += loss.detach()
-            tally.hits[name] += correct
-            epoch_hits[name] += correct
+            losses[name], hits[name] = loss.detach(), (logits.detach().argmax(1) == y).sum()
+            epoch_hits[name] += hits[name]
             epoch_time[name] += time.perf_counter() - t0
         self.step += 1
-        tally.steps += 1
-        tally.digits += len(y)
+        tally.add_step(losses, hits, len(y))
 
     def quick_test(self) -> Evaluated:
         """Test accuracy on the first ``quick_test_size`` test digits, mid-epoch."""
