@@ -8,7 +8,7 @@ from ui.architectures_experiments import relu_section, shortcut_section
 from ui.architectures_settings import bind_settings, key
 from ui.architectures_widgets import depthwise_section, inception_section, layers_section, timeline_section, \
     vgg_section
-from ui.mnist_widgets import data_banner, digits
+from ui.mnist_data import data_banner, digits
 from ui.sidebar import font_size, intro, presentation
 from ui.url_state import UrlState
 

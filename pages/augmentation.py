@@ -15,7 +15,7 @@ from explainer.augmentation import (DATASET_SIZES, DIGIT_DEFAULT, NONE, SIZES, W
 from explainer.mnist import DigitSet, training_threads
 from ui import keys
 from ui.job_panel import JobPanel, fraction_and_text
-from ui.mnist_widgets import data_banner, digits
+from ui.mnist_data import data_banner, digits
 from ui.sidebar import controls, figure_height, font_size, intro, presentation
 from ui.url_state import UrlState
 

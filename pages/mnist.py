@@ -3,9 +3,11 @@ import streamlit as st
 
 from ui import run_inside_app
 from explainer.mnist.networks import CNN_NAME, MLP_NAME
-from ui.mnist_widgets import (BATCH_SIZES, CLAIM_EPOCHS, HIDDEN, KEY, LEARNING_RATES, OPTIMIZERS, MnistSettings,
-                              analysis_section, data_banner, default_lr_for_optimizer, digits, relu_help,
-                              train_sizes, training_panel, weights_line, weights_metric)
+from ui.mnist_analysis import analysis_section
+from ui.mnist_data import data_banner, digits
+from ui.mnist_settings import (BATCH_SIZES, CLAIM_EPOCHS, HIDDEN, KEY, LEARNING_RATES, OPTIMIZERS, MnistSettings,
+                               default_lr_for_optimizer, relu_help, train_sizes, weights_line, weights_metric)
+from ui.mnist_training import training_panel
 from ui.sidebar import advanced, controls, font_size, intro, presentation
 from ui.url_state import UrlState
 

@@ -5,9 +5,12 @@ from ui import run_inside_app
 from explainer.images import fit_within, sample_images
 from ui.image_picker import image_picker
 from ui.sidebar import advanced, controls, font_size, intro, presentation
-from ui.style_widgets import (CONTENT_WEIGHTS, INITS, ITERATIONS, KEY, LAYER_WEIGHTS, LAYERS, OPTIMIZERS, SIZES,
-                              STYLE_LAYERS, STYLE_WEIGHTS, TV_WEIGHTS, StylePageSettings, gram_section, output_image,
-                              paint_button, painting_panel, picture_jpeg, schedule_caption, sci, style_net)
+from ui.style_gram import gram_section
+from ui.style_live_view import output_image, painting_panel
+from ui.style_painting import paint_button
+from ui.style_pictures import picture_jpeg, style_net
+from ui.style_settings import (CONTENT_WEIGHTS, INITS, ITERATIONS, KEY, LAYER_WEIGHTS, LAYERS, OPTIMIZERS, SIZES,
+                               STYLE_LAYERS, STYLE_WEIGHTS, TV_WEIGHTS, StylePageSettings, schedule_caption, sci)
 from ui.url_state import UrlState
 
 run_inside_app()  # a cold deep link runs this file on its own: run it through app.py

@@ -21,7 +21,7 @@ from explainer.transfer import (FINE_TUNE, FROZEN, KS, MAX_PER_CLASS, SCRATCH, P
                                 probabilities_figure, source_accuracy, texture_classes, transfer_figure)
 from ui import keys
 from ui.job_panel import JobPanel, fraction_and_text
-from ui.mnist_widgets import data_banner, digits
+from ui.mnist_data import data_banner, digits
 from ui.sidebar import controls, figure_height, font_size, intro, presentation
 from ui.url_state import UrlState
 

@@ -114,7 +114,7 @@ def test_curves_export_as_csv_and_png(data_folder, tmp_path):
 
     from PIL import Image
 
-    from ui.mnist_widgets import curves_file
+    from ui.mnist_tabs import curves_file
 
     data_folder(tmp_path)
     at = run_page(PAGE, timeout=180, query={"mn_n": "500", "mn_epochs": "2", "mn_seed": "3"})

@@ -9,7 +9,10 @@ from PIL import Image
 
 from explainer.images import sample_images
 from explainer.style import gram_view
-from ui.style_widgets import FILM_FRAMES, gram_png, progression_gif, style_net
+from ui.style_gram import gram_png
+from ui.style_live_view import progression_gif
+from ui.style_painting import FILM_FRAMES
+from ui.style_pictures import style_net
 
 from tests.conftest import assert_no_exception, run_page
 

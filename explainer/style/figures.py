@@ -8,7 +8,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from explainer.plotting import SEQUENTIAL, styled
-from explainer.style.transfer import StyleEvent, StyleSettings
+from explainer.style.events import StyleEvent
+from explainer.style.settings import StyleSettings
 
 #: One colour per loss term, the same in the curves and in the page's text.
 COLOURS = {"content": "#1f77b4", "style": "#d62728", "tv": "#7f7f7f", "total": "#111111"}
