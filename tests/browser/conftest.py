@@ -168,6 +168,16 @@ def assert_in_viewport(page, selector: str, *, what: str = "main picture") -> di
     return box
 
 
+def assert_projected_type(page, labels, *, count: int, checked: int) -> None:
+    """Projected type: at least ``count`` chart labels (``labels``, a locator) of which the first ``checked``
+    are ≥ 16 px, and every paragraph of body text ≥ 20 px."""
+    assert labels.count() >= count
+    assert min(float(labels.nth(i).evaluate("e => getComputedStyle(e).fontSize")[:-2]) for i in range(checked)) >= 16
+    body = page.locator('[data-testid="stMain"] [data-testid="stMarkdown"] p')
+    sizes = body.evaluate_all("ps => ps.map(p => parseFloat(getComputedStyle(p).fontSize))")
+    assert sizes and min(sizes) >= 20, sizes
+
+
 @pytest.fixture
 def projector(browser):
     """A function ``open(url, path, size)`` giving a page at a projector size in presentation mode."""

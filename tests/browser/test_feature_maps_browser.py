@@ -1,7 +1,7 @@
 """The feature-map page in Chromium: every network opens, the layer can be changed."""
 import pytest
 
-from .conftest import (PROJECTOR_SIZES, SHOTS, assert_in_viewport, assert_no_exception_box, open_page, screenshot,
+from .conftest import (PROJECTOR_SIZES, SHOTS, assert_in_viewport, assert_projected_type, assert_no_exception_box, open_page, screenshot,
                        wait_idle)
 
 pytestmark = pytest.mark.browser
@@ -70,10 +70,6 @@ def test_presentation_fits_a_projector(projector, server_url, size):
     assert box["height"] >= 300, box  # a real picture, not a squeezed strip
     page.screenshot(path=str(SHOTS / f"present-feature_maps-{size[0]}x{size[1]}.png"))
     labels = page.locator(f"{grid} >> nth=0").locator(".textpoint text")
-    assert labels.count() >= 8
-    assert min(float(labels.nth(i).evaluate("e => getComputedStyle(e).fontSize")[:-2]) for i in range(3)) >= 16
-    body = page.locator('[data-testid="stMain"] [data-testid="stMarkdown"] p')
-    sizes = body.evaluate_all("ps => ps.map(p => parseFloat(getComputedStyle(p).fontSize))")
-    assert sizes and min(sizes) >= 20, sizes
+    assert_projected_type(page, labels, count=8, checked=3)
     page.get_by_role("button", name="Layer & channels").click()  # the controls are one click away
     page.get_by_text("How many").first.wait_for(timeout=30_000)

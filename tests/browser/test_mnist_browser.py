@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from .conftest import (PROJECTOR_SIZES, SHOTS, assert_in_viewport, assert_no_exception_box, open_page, screenshot,
+from .conftest import (PROJECTOR_SIZES, SHOTS, assert_in_viewport, assert_projected_type, assert_no_exception_box, open_page, screenshot,
                        wait_idle)
 
 pytestmark = pytest.mark.browser
@@ -120,10 +120,6 @@ def test_presentation_fits_a_projector(projector, server_url, size):
     assert box["height"] >= 300 and box["width"] >= size[0] * 0.6, box
     page.screenshot(path=str(SHOTS / f"present-mnist-{size[0]}x{size[1]}.png"))
     ticks = page.locator(".st-key-mn_curves .xtick text, .st-key-mn_curves .ytick text")
-    assert ticks.count() >= 4
-    assert min(float(ticks.nth(i).evaluate("e => getComputedStyle(e).fontSize")[:-2]) for i in range(4)) >= 16
-    body = page.locator('[data-testid="stMain"] [data-testid="stMarkdown"] p')
-    sizes = body.evaluate_all("ps => ps.map(p => parseFloat(getComputedStyle(p).fontSize))")
-    assert sizes and min(sizes) >= 20, sizes
+    assert_projected_type(page, ticks, count=4, checked=4)
     page.get_by_test_id("stPopoverButton").filter(has_text="Settings").first.click()  # the controls: one click away
     page.get_by_text("Hidden neurons per layer").first.wait_for(timeout=30_000)

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from .conftest import (PROJECTOR_SIZES, SHOTS, assert_in_viewport, assert_no_exception_box, open_page, screenshot,
+from .conftest import (PROJECTOR_SIZES, SHOTS, assert_in_viewport, assert_projected_type, assert_no_exception_box, open_page, screenshot,
                        wait_idle)
 
 pytestmark = pytest.mark.browser
@@ -90,9 +90,5 @@ def test_presentation_fits_a_projector(projector, server_url, size):
     page.screenshot(path=str(SHOTS / f"present-style_transfer-{size[0]}x{size[1]}.png"))
     # Tick labels ≥ 16 px (plotly draws a log axis's in-between digits "2", "5" at 3/4 size: not counted).
     ticks = page.locator(".st-key-sty_loss_box .xtick text")
-    assert ticks.count() >= 2
-    assert min(float(ticks.nth(i).evaluate("e => getComputedStyle(e).fontSize")[:-2]) for i in range(2)) >= 16
-    body = page.locator('[data-testid="stMain"] [data-testid="stMarkdown"] p')
-    sizes = body.evaluate_all("ps => ps.map(p => parseFloat(getComputedStyle(p).fontSize))")
-    assert sizes and min(sizes) >= 20, sizes
+    assert_projected_type(page, ticks, count=2, checked=2)
     assert page.locator("button", has_text="Progression (GIF").count() == 1
