@@ -1,8 +1,8 @@
 """The feature-map page in Chromium: every network opens, the layer can be changed."""
 import pytest
 
-from .conftest import (PROJECTOR_SIZES, SHOTS, assert_in_viewport, assert_projected_type, assert_no_exception_box, open_page, screenshot,
-                       wait_idle)
+from .conftest import (PROJECTOR_SIZES, SHOTS, assert_in_viewport, assert_projected_type, assert_no_exception_box,
+                       open_page, screenshot, wait_idle)
 
 pytestmark = pytest.mark.browser
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from .conftest import (PROJECTOR_SIZES, SHOTS, assert_in_viewport, assert_projected_type, assert_no_exception_box, open_page, screenshot,
-                       wait_idle)
+from .conftest import (PROJECTOR_SIZES, SHOTS, assert_in_viewport, assert_projected_type, assert_no_exception_box,
+                       open_page, screenshot, wait_idle)
 
 pytestmark = pytest.mark.browser
 
