@@ -21,7 +21,6 @@ import asyncio
 import re
 import time
 import urllib.request
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,70 +29,15 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.RootContainer_pb2 import RootContainer
 from websockets.asyncio.client import connect
 
+from st_widgets import WIDGET_KINDS, Run, Widget, initial_value
+
 FINISHED = ForwardMsg.ScriptFinishedStatus
-WIDGET_KINDS = ("slider", "selectbox", "radio", "checkbox", "number_input", "text_input", "button")
-
-
-@dataclass
-class Widget:
-    """One widget as the client knows it: where it came from and the value the client holds."""
-    id: str
-    kind: str                  # the Element oneof name: slider, selectbox, radio, …
-    label: str
-    proto: Any
-    fragment_id: str = ""
-    in_sidebar: bool = False
-
-    @property
-    def options(self) -> list[str]:
-        return list(getattr(self.proto, "options", []))
-
-
-@dataclass
-class Run:
-    """What one requested script run cost the client: latency, bytes, and what went wrong."""
-    latency_s: float = 0.0
-    bytes: int = 0
-    messages: int = 0
-    status: str = "timeout"
-    media_bytes: int = 0
-    exceptions: list[str] = field(default_factory=list)
-    error_boxes: list[str] = field(default_factory=list)
-
-    @property
-    def failed(self) -> bool:
-        return self.status not in ("ok", "fragment_ok") or bool(self.exceptions)
 
 
 def require_loopback(url: str) -> None:
     host = urlsplit(url).hostname
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise ValueError(f"only loopback servers are allowed, not {host!r}")
-
-
-def _initial_value(w: Widget) -> tuple[str, Any] | None:
-    """(WidgetState field, value) the frontend registers when the widget first mounts."""
-    p = w.proto
-    if w.kind == "slider":
-        if p.type == p.Type.SELECT_SLIDER:  # the server sets it as option strings (raw_value)
-            if p.set_value and p.raw_value:
-                return "string_array_value", list(p.raw_value)
-            return "string_array_value", [p.options[int(i)] for i in p.default]
-        return "double_array_value", list(p.value) if p.set_value else list(p.default)
-    if w.kind in ("selectbox", "radio"):  # index=None: no default, nothing sent until the user picks
-        if p.set_value and p.HasField("raw_value"):
-            return "string_value", p.raw_value
-        ok = p.HasField("default") and 0 <= p.default < len(p.options)
-        return ("string_value", p.options[p.default]) if ok else None
-    if w.kind == "checkbox":
-        return "bool_value", p.value if p.set_value else p.default
-    if w.kind == "number_input":
-        if p.set_value and p.HasField("value"):
-            return "double_value", p.value
-        return ("double_value", p.default) if p.HasField("default") else None
-    if w.kind == "text_input":
-        return "string_value", p.value if p.set_value else p.default
-    return None  # buttons send a trigger only when clicked; unknown widgets keep their server value
 
 
 class Session:
@@ -203,7 +147,7 @@ class Session:
 
     async def set_value(self, w: Widget, value: Any) -> Run:
         """Change a widget as a user would; reruns the app (or only the widget's fragment)."""
-        field_name = self.values.get(w.id, _initial_value(w) or ("", None))[0]
+        field_name = self.values.get(w.id, initial_value(w) or ("", None))[0]
         self.values[w.id] = (field_name, value)
         run = await self._rerun(fragment_id=w.fragment_id)
         run.media_bytes = await self.fetch_media()
@@ -389,7 +333,7 @@ class Session:
         self.widgets[w.id] = w
         self.active.add(w.id)
         if w.id not in self.values or getattr(proto, "set_value", False):
-            initial = _initial_value(w)
+            initial = initial_value(w)
             if initial is not None:
                 self.values[w.id] = initial
 
